@@ -1,0 +1,114 @@
+/**
+ * Cross-process locks on fingerprints, so two processes sharing a cache compute a step once:
+ * the second waits for the first, then finds the entry. Built on proper-lockfile: the lock is
+ * a directory `<cache>/.locks/<fingerprint>.lock` made with mkdir (atomic, also on NFS) whose
+ * mtime the holder refreshes every `update` ms; a lock not refreshed for `stale` ms belongs to
+ * a dead process and is taken over.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import lockfile from "proper-lockfile";
+import { FormedError } from "../errors.js";
+import type { CacheLock } from "./cache.js";
+
+export const LOCK_DIRECTORY = ".locks";
+
+/**
+ * Stale/update trade off takeover delay against false takeovers. Refreshes run on the event
+ * loop, so a step computing synchronously for longer than `stale - update` would lose its lock
+ * to a waiter. 30 s / 5 s tolerates ~25 s of blocking and takes over a killed holder's lock
+ * within ~30 s, small next to the steps worth locking for.
+ */
+export const DEFAULT_LOCK_STALE_MS = 30_000;
+export const DEFAULT_LOCK_UPDATE_MS = 5_000;
+
+export interface LockOptions {
+  /** Milliseconds without refresh after which a lock is considered abandoned (min 2000). */
+  stale?: number;
+  /** Milliseconds between refreshes of a held lock (min 1000, max stale / 2). */
+  update?: number;
+}
+
+const FIRST_POLL_MS = 25;
+const MAX_POLL_MS = 1_000;
+
+/** An acquired fingerprint lock. */
+export class FingerprintLock implements CacheLock {
+  readonly #release: () => Promise<void>;
+  #released = false;
+  /** Set when the lock was lost while held (refresh failed, or another process took it over). */
+  compromised: Error | undefined;
+
+  constructor(release: () => Promise<void>) {
+    this.#release = release;
+  }
+
+  async release(): Promise<void> {
+    if (this.#released) return;
+    this.#released = true;
+    // A compromised lock may now be someone else's: releasing it would free their hold.
+    if (this.compromised !== undefined) return;
+    try {
+      await this.#release();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "ERELEASED" && code !== "ENOTACQUIRED" && code !== "ENOENT") throw error;
+    }
+  }
+}
+
+/** The lock directory proper-lockfile creates for `fingerprint`. */
+export function lockPath(cacheDirectory: string, fingerprint: string): string {
+  return join(cacheDirectory, LOCK_DIRECTORY, `${fingerprint}.lock`);
+}
+
+/**
+ * Takes the lock on `fingerprint`, polling with backoff for as long as another live holder
+ * keeps it: that holder may be computing a long step, so there is no timeout.
+ */
+export async function lockFingerprint(
+  cacheDirectory: string,
+  fingerprint: string,
+  options: LockOptions = {},
+): Promise<FingerprintLock> {
+  const directory = join(cacheDirectory, LOCK_DIRECTORY);
+  const stale = options.stale ?? DEFAULT_LOCK_STALE_MS;
+  const update = options.update ?? Math.min(DEFAULT_LOCK_UPDATE_MS, stale / 2);
+  let delay = FIRST_POLL_MS;
+  for (;;) {
+    await mkdir(directory, { recursive: true });
+    let lock: FingerprintLock | undefined;
+    try {
+      const release = await lockfile.lock(join(directory, fingerprint), {
+        lockfilePath: lockPath(cacheDirectory, fingerprint),
+        realpath: false,
+        stale,
+        update,
+        retries: 0,
+        // The default throws from a timer, which would crash the whole run; losing the lock
+        // only risks computing a step twice, which the atomic cache writes make harmless.
+        onCompromised: (error) => {
+          if (lock !== undefined) lock.compromised = error;
+          process.emitWarning(
+            `cache lock on ${fingerprint} was lost: ${error.message}`,
+            "FormedCacheLockWarning",
+          );
+        },
+      });
+      lock = new FingerprintLock(release);
+      return lock;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      // ENOENT: .locks was removed between mkdir and lock (someone cleared the cache).
+      if (code !== "ELOCKED" && code !== "ENOENT") {
+        throw new FormedError("E_CACHE", `cannot lock cache entry ${fingerprint} in ${directory}`, {
+          cause: error,
+        });
+      }
+    }
+    // Jitter keeps waiters from polling in lockstep.
+    await sleep(delay * (0.75 + Math.random() * 0.5));
+    delay = Math.min(delay * 1.5, MAX_POLL_MS);
+  }
+}

@@ -1,0 +1,105 @@
+import { Command, CommanderError, Option } from "commander";
+import { formedVersion } from "../common/package-info.js";
+import { FormedError } from "../errors.js";
+import { removeCommand } from "./commands/remove.js";
+import { runCommand } from "./commands/run.js";
+import { visualizeCommand } from "./commands/visualize.js";
+import { reportError } from "./report-error.js";
+import { processTerminal, type Terminal } from "./terminal.js";
+
+/** Exit statuses: 0 success, 1 a failed run or bad input, 2 bad usage of the command line. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseExtVar(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at <= 0) {
+    throw new FormedError("E_USAGE", `--ext-var expects KEY=VALUE, got ${JSON.stringify(value)}`);
+  }
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+function buildProgram(terminal: Terminal, setExit: (code: number) => void): Command {
+  const program = new Command("formed")
+    .description("Typed TypeScript workflow steps, wired in Jsonnet, cached by content fingerprint.")
+    .version(formedVersion(), "-V, --version")
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({ writeOut: terminal.out, writeErr: terminal.err });
+
+  const workflow = program.command("workflow").description("run, inspect and manage workflows");
+  const settingsOption = () => new Option("--settings <file>", "settings file instead of ./formed.yml");
+  const configOptions = (command: Command) =>
+    command
+      .option(
+        "--overrides <jsonnet>",
+        "Jsonnet object of dotted keys to set in the config, e.g. '{\"steps.a.x\": 2}'",
+      )
+      .option(
+        "--ext-var <key=value>",
+        "a std.extVar value (repeatable; environment variables are ext vars too)",
+        parseExtVar,
+        {},
+      )
+      .addOption(settingsOption());
+
+  configOptions(
+    workflow
+      .command("run")
+      .description("run a workflow, reusing every cached result")
+      .argument("<config>", "workflow config (.jsonnet or .json)")
+      .option("--execution-id <id>", "id of the new execution (refused if it exists)")
+      .option("--step <name>", "run only this step and its dependencies (repeatable)", collect, []),
+  ).action(async (config: string, options) => setExit(await runCommand(terminal, config, options)));
+
+  workflow
+    .command("remove")
+    .description("remove the record of an execution (cached results stay)")
+    .argument("<id>", "execution id")
+    .addOption(settingsOption())
+    .action(async (id: string, options) => setExit(await removeCommand(terminal, id, options)));
+
+  configOptions(
+    workflow
+      .command("visualize")
+      .description("draw the workflow's DAG, each step marked cached or not")
+      .argument("<config>", "workflow config (.jsonnet or .json)"),
+  ).action(async (config: string, options) => setExit(await visualizeCommand(terminal, config, options)));
+
+  for (const command of [program, workflow, ...workflow.commands]) {
+    command.exitOverride();
+    command.configureOutput({ writeOut: terminal.out, writeErr: terminal.err });
+  }
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit status. */
+export async function main(argv: readonly string[], terminal: Terminal = processTerminal()): Promise<number> {
+  let exitCode = EXIT_OK;
+  const program = buildProgram(terminal, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end with code 0; every other commander error is bad usage.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof FormedError && error.code === "E_USAGE") {
+      reportError(terminal, error);
+      return EXIT_USAGE;
+    }
+    reportError(terminal, error);
+    return EXIT_FAILURE;
+  }
+}

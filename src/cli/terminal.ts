@@ -1,0 +1,28 @@
+/** Where the CLI writes, so tests can run it in-process and read what it printed. */
+export interface Terminal {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is an interactive terminal (live progress lines) or a pipe/file (plain lines). */
+  readonly interactive: boolean;
+  readonly color: boolean;
+}
+
+export function processTerminal(): Terminal {
+  const interactive = process.stderr.isTTY === true;
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    interactive,
+    color: interactive && process.env.NO_COLOR === undefined,
+  };
+}
+
+export function paint(terminal: Terminal, code: number, text: string): string {
+  return terminal.color ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+export const GREEN = 32;
+export const RED = 31;
+export const YELLOW = 33;
+export const DIM = 2;
+export const BOLD = 1;

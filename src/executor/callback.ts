@@ -1,0 +1,14 @@
+import type { WorkflowGraph } from "../graph/graph.js";
+import type { StepNode } from "../graph/step-node.js";
+import type { ExecutionContext, StepContext } from "../step/context.js";
+
+/**
+ * Hooks around an execution and each of its steps. Every hook is optional; a hook may be async,
+ * and the executor waits for it. `onStepEnd` sees the final state: completed, cached or failure.
+ */
+export interface WorkflowCallback {
+  onExecutionStart?(execution: ExecutionContext, graph: WorkflowGraph): void | Promise<void>;
+  onStepStart?(step: StepContext, node: StepNode): void | Promise<void>;
+  onStepEnd?(step: StepContext, node: StepNode): void | Promise<void>;
+  onExecutionEnd?(execution: ExecutionContext, graph: WorkflowGraph): void | Promise<void>;
+}

@@ -1,0 +1,220 @@
+import { type CacheKey, CacheMissError } from "../cache/cache.js";
+import { FormedError } from "../errors.js";
+import { materialize } from "../format/iterables.js";
+import type { WorkflowGraph } from "../graph/graph.js";
+import { formatPath, mapRefs, readField } from "../graph/ref.js";
+import type { StepNode } from "../graph/step-node.js";
+import { SinkLogger } from "../logging/logger.js";
+import {
+  type ExecutionContext,
+  type ExecutionState,
+  runInExecutionContext,
+  runInStepContext,
+  type StepContext,
+  type StepState,
+} from "../step/context.js";
+import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "./executor.js";
+
+/** A step's result, loaded only when a dependent needs it: a fully cached re-run reads no result at all. */
+interface ResultHandle {
+  load(): Promise<unknown>;
+}
+
+/** Raised when a step throws; the original error is its cause. */
+export class StepFailedError extends FormedError {
+  readonly step: string;
+  constructor(step: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super("E_STEP_FAILED", `step "${step}" failed: ${detail}`, { cause });
+    this.name = "StepFailedError";
+    this.step = step;
+  }
+}
+
+/**
+ * Runs steps one at a time in dependency order, as the seed's default executor does: a cached
+ * result is reused, a deterministic (or cacheable) step's result goes to the cache, any other
+ * result is kept for the rest of the run (the in-run memo) unless the step name ends in `!`.
+ * The first failure ends the run; every step finished before it stays cached.
+ */
+export class DefaultExecutor implements WorkflowExecutor {
+  async execute(graph: WorkflowGraph, run: ExecutionRun): Promise<ExecutionOutcome> {
+    const state: ExecutionState = { status: "running", startedAt: new Date().toISOString() };
+    const context: ExecutionContext = { id: run.id, state, logger: run.logger };
+    const nodes = run.targets === undefined ? graph.nodes() : graph.closure(run.targets);
+    const session = new RunSession(graph, run, context);
+    let failure: unknown;
+
+    await runInExecutionContext(context, async () => {
+      for (const callback of run.callbacks) await callback.onExecutionStart?.(context, graph);
+      try {
+        for (const node of nodes) await session.ensure(node);
+        state.status = "completed";
+      } catch (error) {
+        failure = error;
+        state.status = "failure";
+        state.error = error instanceof Error ? error.message : String(error);
+      }
+      state.finishedAt = new Date().toISOString();
+      for (const callback of run.callbacks) await callback.onExecutionEnd?.(context, graph);
+    });
+
+    const steps = new Map<string, StepState>();
+    for (const node of nodes) steps.set(node.name, session.stateOf(node));
+    return failure === undefined ? { context, steps } : { context, steps, error: failure };
+  }
+}
+
+class RunSession {
+  readonly #memo = new Map<string, Promise<ResultHandle>>();
+  readonly #states = new Map<string, StepState>();
+
+  constructor(
+    readonly graph: WorkflowGraph,
+    readonly run: ExecutionRun,
+    readonly execution: ExecutionContext,
+  ) {}
+
+  stateOf(node: StepNode): StepState {
+    return this.#states.get(node.name) ?? { status: "pending", fingerprint: node.fingerprint };
+  }
+
+  /** The step's result handle, running the step (and what it needs) unless it is cached or memoized. */
+  ensure(node: StepNode): Promise<ResultHandle> {
+    if (!node.memoized) return this.#visit(node);
+    let handle = this.#memo.get(node.name);
+    if (handle === undefined) {
+      handle = this.#visit(node);
+      this.#memo.set(node.name, handle);
+    }
+    return handle;
+  }
+
+  async #visit(node: StepNode): Promise<ResultHandle> {
+    const key: CacheKey = { fingerprint: node.fingerprint, format: node.format };
+    const state: StepState = {
+      status: "running",
+      fingerprint: node.fingerprint,
+      startedAt: new Date().toISOString(),
+    };
+    this.#states.set(node.name, state);
+    const context = this.#stepContext(node, state);
+    for (const callback of this.run.callbacks) await callback.onStepStart?.(context, node);
+
+    let handle: ResultHandle;
+    try {
+      if (node.shouldBeCached && (await this.run.cache.has(key))) {
+        state.status = "cached";
+        handle = this.#cachedHandle(node, key, context);
+      } else {
+        handle = await this.#computeHoldingLock(node, key, context);
+      }
+    } catch (error) {
+      state.status = "failure";
+      state.error = error instanceof Error ? error.message : String(error);
+      throw error instanceof StepFailedError || error instanceof FormedError
+        ? error
+        : new StepFailedError(node.name, error);
+    } finally {
+      state.finishedAt = new Date().toISOString();
+      for (const callback of this.run.callbacks) await callback.onStepEnd?.(context, node);
+    }
+    return handle;
+  }
+
+  /** Loads lazily; an entry found corrupt when loaded is recomputed rather than failing the run. */
+  #cachedHandle(node: StepNode, key: CacheKey, context: StepContext): ResultHandle {
+    let loaded: Promise<unknown> | undefined;
+    return {
+      load: () => {
+        loaded ??= this.run.cache.get(key).catch(async (error: unknown) => {
+          if (!(error instanceof CacheMissError)) throw error;
+          context.logger.warn(
+            `cached result of "${node.name}" is not usable (${error.message}); computing it again`,
+          );
+          return (await this.#computeHoldingLock(node, key, context)).load();
+        });
+        return loaded;
+      },
+    };
+  }
+
+  async #computeHoldingLock(node: StepNode, key: CacheKey, context: StepContext): Promise<ResultHandle> {
+    const lock = node.shouldBeCached ? await this.run.cache.lock?.(node.fingerprint) : undefined;
+    try {
+      // Another process may have computed it while we waited for the lock.
+      if (lock !== undefined && (await this.run.cache.has(key))) {
+        context.state.status = "cached";
+        return this.#cachedHandle(node, key, context);
+      }
+      const args = await this.#arguments(node);
+      const value = await runInStepContext(context, async () => {
+        let output: unknown;
+        try {
+          output = await node.registered.step.fn(args);
+          // A generator runs while it is consumed, so it is consumed here, inside the step's context.
+          return node.shouldBeCached ? await this.run.cache.put(key, output) : await materialize(output);
+        } catch (error) {
+          // The stack goes to the step's log file (not the terminal), where the user can find it.
+          const logger = context.logger;
+          const message = error instanceof Error ? error.message : String(error);
+          if (logger instanceof SinkLogger)
+            logger.log("error", `step failed: ${message}`, (error as Error)?.stack);
+          // A format or cache error while storing is this step's failure too: its result is lost.
+          throw new StepFailedError(node.name, error);
+        }
+      });
+      context.state.status = "completed";
+      return { load: async () => value };
+    } finally {
+      await lock?.release();
+    }
+  }
+
+  /** The step's argument object: its config without `type`, with each ref replaced by the result it names. */
+  async #arguments(node: StepNode): Promise<Record<string, unknown>> {
+    const values = new Map<string, unknown>();
+    for (const ref of node.refs) {
+      const dependency = this.graph.get(ref.step)!;
+      const result = await (await this.ensure(dependency)).load();
+      try {
+        values.set(JSON.stringify(ref.path), readField(result, ref.field));
+      } catch (error) {
+        throw new StepFailedError(
+          node.name,
+          new Error(
+            `[steps.${node.name}.${formatPath(ref.path)}] ref "${[ref.step, ...ref.field].join(".")}": ${(error as Error).message}`,
+          ),
+        );
+      }
+    }
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node.config)) {
+      if (key !== "type") args[key] = mapRefs(value, (_ref, path) => values.get(JSON.stringify(path)), [key]);
+    }
+    return args;
+  }
+
+  #stepContext(node: StepNode, state: StepState): StepContext {
+    const run = this.run;
+    let logger: ReturnType<ExecutionRun["stepLogger"]> | undefined;
+    return {
+      info: {
+        name: node.name,
+        type: node.type,
+        fingerprint: node.fingerprint,
+        version: node.version,
+        config: node.config,
+      },
+      state,
+      get logger() {
+        logger ??= run.stepLogger(node);
+        return logger;
+      },
+      get workdir() {
+        return run.workdir(node);
+      },
+      execution: this.execution,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+import type { WorkflowCache } from "../cache/cache.js";
+import type { WorkflowGraph } from "../graph/graph.js";
+import type { StepNode } from "../graph/step-node.js";
+import type { Logger } from "../logging/logger.js";
+import type { ExecutionContext, StepState } from "../step/context.js";
+import type { WorkflowCallback } from "./callback.js";
+
+/** What an organizer hands an executor for one execution. */
+export interface ExecutionRun {
+  readonly id: string;
+  readonly cache: WorkflowCache;
+  readonly callbacks: readonly WorkflowCallback[];
+  /** Run only these steps and what they depend on; all steps when absent. */
+  readonly targets?: readonly string[];
+  /** The execution's log. */
+  readonly logger: Logger;
+  /** The log of one step. */
+  stepLogger(node: StepNode): Logger;
+  /** The step's own directory (see `useStepWorkdir`). */
+  workdir(node: StepNode): string;
+}
+
+export interface ExecutionOutcome {
+  readonly context: ExecutionContext;
+  /** The final state of each step that was part of the run. */
+  readonly steps: ReadonlyMap<string, StepState>;
+  /** The error that failed the execution, when it failed. */
+  readonly error?: unknown;
+}
+
+/** Runs a graph. The default one is sequential; others may run steps in parallel. */
+export interface WorkflowExecutor {
+  execute(graph: WorkflowGraph, run: ExecutionRun): Promise<ExecutionOutcome>;
+}

@@ -1,0 +1,299 @@
+import { closestName } from "../common/closest-name.js";
+import type { WorkflowConfig } from "../config/workflow-config.js";
+import { type ConfigIssue, ConfigurationError } from "../errors.js";
+import { codeVersion } from "../fingerprint/code-version.js";
+import { stepFingerprint } from "../fingerprint/fingerprint.js";
+import type { FormatRegistry } from "../format/registry.js";
+import type { RegisteredStep, StepRegistry } from "../step/registry.js";
+import { forEachRef, formatPath, mapRefs, parseRef, type StepRef } from "./ref.js";
+import type { StepNode } from "./step-node.js";
+
+export interface BuildGraphOptions {
+  readonly steps: StepRegistry;
+  readonly formats: FormatRegistry;
+  /** The config file, for error messages. */
+  readonly file?: string;
+}
+
+/**
+ * The DAG of a workflow config: every step with its dependencies and fingerprint, in an order
+ * where each step comes after the steps it reads.
+ */
+export class WorkflowGraph {
+  readonly #nodes: ReadonlyMap<string, StepNode>;
+  /** Step names, dependencies first; ties keep config order. */
+  readonly order: readonly string[];
+  readonly config: WorkflowConfig;
+
+  private constructor(
+    nodes: ReadonlyMap<string, StepNode>,
+    order: readonly string[],
+    config: WorkflowConfig,
+  ) {
+    this.#nodes = nodes;
+    this.order = order;
+    this.config = config;
+  }
+
+  /** Builds the graph, or throws one ConfigurationError listing every problem of the config. */
+  static build(config: WorkflowConfig, options: BuildGraphOptions): WorkflowGraph {
+    const issues: ConfigIssue[] = [];
+    const names = new Set(Object.keys(config.steps));
+    const refsByStep = new Map<string, StepRef[]>();
+    const registeredByStep = new Map<string, RegisteredStep>();
+
+    for (const [name, stepConfig] of Object.entries(config.steps)) {
+      const registered = options.steps.get(stepConfig.type);
+      if (registered === undefined) {
+        const known = options.steps.names();
+        const suggestion = closestName(stepConfig.type, known);
+        issues.push({
+          path: `steps.${name}.type`,
+          message:
+            `unknown step type "${stepConfig.type}"` +
+            (suggestion === undefined ? "" : `; did you mean "${suggestion}"?`) +
+            ` (registered: ${known.length === 0 ? "none; list your modules in required_modules of formed.yml" : known.join(", ")})`,
+        });
+      } else {
+        registeredByStep.set(name, registered);
+      }
+      refsByStep.set(name, collectRefs(name, stepConfig, names, issues));
+    }
+
+    const order = topologicalOrder(Object.keys(config.steps), refsByStep, issues);
+    if (issues.length > 0) {
+      throw new ConfigurationError(issues, options.file === undefined ? {} : { file: options.file });
+    }
+
+    const nodes = new Map<string, StepNode>();
+    const codeVersions = new Map<RegisteredStep, ReturnType<typeof codeVersion>>();
+    for (const name of order) {
+      const stepConfig = config.steps[name]!;
+      const registered = registeredByStep.get(name)!;
+      const refs = refsByStep.get(name)!;
+      const { step } = registered;
+      let code = codeVersions.get(registered);
+      if (code === undefined) {
+        code = codeVersion({
+          ...(registered.module === undefined ? {} : { file: registered.module.file }),
+          ...(registered.exportName === undefined ? {} : { exportName: registered.exportName }),
+          ...(step.definedAt === undefined ? {} : { definedAt: step.definedAt }),
+          fnText: step.fn.toString(),
+        });
+        codeVersions.set(registered, code);
+      }
+      let format: ReturnType<FormatRegistry["resolve"]>;
+      try {
+        format = options.formats.resolve(step.options.format ?? "auto");
+      } catch (error) {
+        throw new ConfigurationError([{ path: `steps.${name}`, message: (error as Error).message }], {
+          ...(options.file === undefined ? {} : { file: options.file }),
+          cause: error,
+        });
+      }
+      const deterministic = step.options.deterministic ?? true;
+      const cacheable = step.options.cacheable;
+      const version = step.options.version ?? code.version;
+      const ignored = new Set(code.ignoredArguments);
+      const args = fingerprintArguments(stepConfig, refs, ignored, nodes);
+      const fingerprint = stepFingerprint({
+        type: registered.name,
+        version,
+        deterministic,
+        cacheable,
+        format: format.identifier,
+        arguments: args,
+      });
+      nodes.set(name, {
+        name,
+        type: registered.name,
+        registered,
+        config: stepConfig,
+        refs,
+        dependencies: [...new Set(refs.map((ref) => ref.step))],
+        version,
+        deterministic,
+        cacheable,
+        shouldBeCached: cacheable ?? deterministic,
+        memoized: !name.endsWith("!"),
+        format,
+        ignoredArguments: [...ignored],
+        fingerprint,
+      });
+    }
+    return new WorkflowGraph(nodes, order, config);
+  }
+
+  get(name: string): StepNode | undefined {
+    return this.#nodes.get(name);
+  }
+
+  /** Nodes in execution order. */
+  nodes(): StepNode[] {
+    return this.order.map((name) => this.#nodes.get(name)!);
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  /** The named steps and everything they depend on, in execution order. Unknown names throw. */
+  closure(targets: readonly string[]): StepNode[] {
+    const wanted = new Set<string>();
+    const unknown = targets.filter((target) => !this.#nodes.has(target));
+    if (unknown.length > 0) {
+      throw new ConfigurationError(
+        unknown.map((target) => {
+          const suggestion = closestName(target, this.order);
+          return {
+            path: `steps.${target}`,
+            message: `--step names no step of this workflow${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+          };
+        }),
+      );
+    }
+    const visit = (name: string): void => {
+      if (wanted.has(name)) return;
+      wanted.add(name);
+      for (const dependency of this.#nodes.get(name)!.dependencies) visit(dependency);
+    };
+    for (const target of targets) visit(target);
+    return this.nodes().filter((node) => wanted.has(node.name));
+  }
+
+  /** Names of the steps that read `name`'s result. */
+  dependents(name: string): string[] {
+    return this.order.filter((other) => this.#nodes.get(other)!.dependencies.includes(name));
+  }
+}
+
+function collectRefs(
+  name: string,
+  stepConfig: Record<string, unknown>,
+  names: Set<string>,
+  issues: ConfigIssue[],
+) {
+  const refs: StepRef[] = [];
+  for (const [key, value] of Object.entries(stepConfig)) {
+    if (key === "type") continue;
+    forEachRef(
+      value,
+      (ref, path) => {
+        const where = `steps.${name}.${formatPath(path)}`;
+        const extra = Object.keys(ref).filter((k) => k !== "type" && k !== "ref");
+        if (typeof ref.ref !== "string" || ref.ref === "") {
+          issues.push({
+            path: where,
+            message: `a ref needs "ref": "<step name>", got ${JSON.stringify(ref.ref)}`,
+          });
+          return;
+        }
+        if (extra.length > 0) {
+          issues.push({
+            path: where,
+            message: `a ref takes only "type" and "ref", got also ${JSON.stringify(extra)}`,
+          });
+        }
+        const parsed = parseRef(ref.ref, names);
+        if (parsed === undefined) {
+          const suggestion = closestName(ref.ref.split(".")[0] ?? ref.ref, [...names]);
+          issues.push({
+            path: where,
+            message: `ref "${ref.ref}" names no step of this workflow${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+          });
+          return;
+        }
+        refs.push({ step: parsed.step, field: parsed.field, path });
+      },
+      [key],
+    );
+  }
+  return refs;
+}
+
+/** Kahn's algorithm in config order; a cycle is reported with its path, once per cycle. */
+function topologicalOrder(
+  names: string[],
+  refsByStep: Map<string, StepRef[]>,
+  issues: ConfigIssue[],
+): string[] {
+  const dependencies = new Map(
+    names.map((name) => [name, new Set((refsByStep.get(name) ?? []).map((r) => r.step))]),
+  );
+  const order: string[] = [];
+  const done = new Set<string>();
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const name of names) {
+      if (done.has(name)) continue;
+      if ([...dependencies.get(name)!].every((dependency) => done.has(dependency))) {
+        done.add(name);
+        order.push(name);
+        progress = true;
+      }
+    }
+  }
+  if (order.length === names.length) return order;
+
+  const reported = new Set<string>();
+  for (const start of names) {
+    if (done.has(start) || reported.has(start)) continue;
+    const cycle = findCycle(start, dependencies, done);
+    if (cycle === undefined) continue;
+    const key = [...cycle].sort().join("\0");
+    if (cycle.some((name) => reported.has(name)) && reported.has(key)) continue;
+    reported.add(key);
+    for (const name of cycle) reported.add(name);
+    issues.push({
+      path: `steps.${cycle[0]}`,
+      message: `dependency cycle: ${[...cycle, cycle[0]].join(" -> ")}`,
+    });
+  }
+  return order;
+}
+
+function findCycle(
+  start: string,
+  dependencies: Map<string, Set<string>>,
+  done: Set<string>,
+): string[] | undefined {
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string): string[] | undefined => {
+    if (onStack.has(name)) return stack.slice(stack.indexOf(name));
+    if (seen.has(name) || done.has(name)) return undefined;
+    seen.add(name);
+    stack.push(name);
+    onStack.add(name);
+    for (const dependency of dependencies.get(name) ?? []) {
+      const cycle = visit(dependency);
+      if (cycle !== undefined) return cycle;
+    }
+    stack.pop();
+    onStack.delete(name);
+    return undefined;
+  };
+  return visit(start);
+}
+
+/** The arguments as they enter the fingerprint: ignored ones dropped, refs replaced by what they point to. */
+function fingerprintArguments(
+  stepConfig: Record<string, unknown>,
+  refs: readonly StepRef[],
+  ignored: ReadonlySet<string>,
+  nodes: ReadonlyMap<string, StepNode>,
+): Record<string, unknown> {
+  const refsByPath = new Map(refs.map((ref) => [JSON.stringify(ref.path), ref]));
+  const replace = (_ref: unknown, path: (string | number)[]) => {
+    const ref = refsByPath.get(JSON.stringify(path))!;
+    return { $step: nodes.get(ref.step)!.fingerprint, field: ref.field };
+  };
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(stepConfig)) {
+    if (key === "type" || ignored.has(key)) continue;
+    args[key] = mapRefs(value, replace, [key]);
+  }
+  return args;
+}

@@ -1,0 +1,68 @@
+import { existsSync } from "node:fs";
+import Module, { register } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { register as registerCjs } from "tsx/cjs/api";
+import { register as registerEsm } from "tsx/esm/api";
+import { packageRoot } from "../common/package-info.js";
+
+/**
+ * Runs in Node's loader thread. `formed` and `formed/...` are resolved as if imported from inside
+ * this package (a self-reference through its `exports`), so users' step files get the very
+ * instance the CLI runs, with no `formed` in their own node_modules.
+ */
+const RESOLVE_HOOK = `
+let parentURL;
+export function initialize(data) { parentURL = data.parentURL; }
+export async function resolve(specifier, context, nextResolve) {
+  if (specifier === "formed" || specifier.startsWith("formed/")) {
+    return nextResolve(specifier, { ...context, parentURL });
+  }
+  return nextResolve(specifier, context);
+}
+`;
+
+// Symbol.for: two copies of this module in one process must not register twice.
+const REGISTERED = Symbol.for("formed.modules.typescript-hooks");
+
+/**
+ * Makes `import()` load TypeScript (tsx, transpiling with esbuild) and resolve `formed` to this
+ * package, for ES modules and CommonJS alike. Once per process: Node's hooks cannot be scoped to
+ * one call. The first caller's `tsconfig.json` (in `cwd`), if any, sets compiler options such as
+ * `experimentalDecorators`; without one, decorators are TC39 standard decorators.
+ */
+export function installTypeScriptHooks(cwd: string): void {
+  const holder = globalThis as { [REGISTERED]?: true };
+  if (holder[REGISTERED]) return;
+  holder[REGISTERED] = true;
+
+  const tsconfig = join(cwd, "tsconfig.json");
+  registerCjs();
+  registerEsm({ tsconfig: existsSync(tsconfig) ? tsconfig : false });
+  const root = packageRoot();
+  // Registered after tsx so that it runs first: hooks chain last-in, first-out.
+  register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
+    data: { parentURL: pathToFileURL(join(root, "package.json")).href },
+  });
+  patchRequire(root);
+}
+
+type ResolveFilename = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
+
+/**
+ * CommonJS `require("formed")` (a `.cts` file, or a `.ts` file in a package without
+ * `"type": "module"`) does not go through the hook above. The package exports ESM only, so
+ * its entry is named directly; Node ≥ 20.19 can `require()` it.
+ */
+function patchRequire(root: string): void {
+  const loader = Module as unknown as { _resolveFilename: ResolveFilename };
+  const original = loader._resolveFilename;
+  const entries: Record<string, string> = {
+    formed: join(root, "dist", "index.js"),
+    "formed/package.json": join(root, "package.json"),
+  };
+  loader._resolveFilename = function (this: unknown, request, parent, isMain, options) {
+    const entry = entries[request];
+    return entry !== undefined ? entry : original.call(this, request, parent, isMain, options);
+  };
+}

@@ -1,0 +1,68 @@
+import { ConfigurationError, describeValue } from "../errors.js";
+import type { ClassRegistry } from "../format/class-registry.js";
+import { FilesystemOrganizer } from "./filesystem-organizer.js";
+import { MemoryOrganizer } from "./memory-organizer.js";
+import type { WorkflowOrganizer } from "./organizer.js";
+
+export interface OrganizerSpec {
+  type: string;
+  [option: string]: unknown;
+}
+
+interface OrganizerFactory {
+  options: readonly string[];
+  create(spec: OrganizerSpec, context: { cwd: string; classes: ClassRegistry }): WorkflowOrganizer;
+}
+
+/** The built-in organizers by `type`, with the options each accepts. */
+const ORGANIZERS: Record<string, OrganizerFactory> = {
+  memory: { options: [], create: () => new MemoryOrganizer() },
+  filesystem: {
+    options: ["directory"],
+    create: (spec, context) =>
+      new FilesystemOrganizer({
+        cwd: context.cwd,
+        classes: context.classes,
+        ...(typeof spec.directory === "string" ? { directory: spec.directory } : {}),
+      }),
+  },
+};
+
+/** Builds the organizer `workflow.organizer` of formed.yml names, or says what is wrong with it. */
+export function createOrganizer(
+  spec: OrganizerSpec,
+  context: { cwd: string; classes: ClassRegistry; settingsFile?: string },
+): WorkflowOrganizer {
+  const where = context.settingsFile === undefined ? {} : { file: context.settingsFile };
+  const factory = ORGANIZERS[spec.type];
+  if (factory === undefined) {
+    const note = spec.type === "mlflow" ? " (the mlflow organizer is not available in this version)" : "";
+    throw new ConfigurationError(
+      [
+        {
+          path: "workflow.organizer.type",
+          message: `unknown organizer "${spec.type}"${note}; expected one of ${Object.keys(ORGANIZERS).join(", ")}`,
+        },
+      ],
+      { ...where, code: "E_SETTINGS" },
+    );
+  }
+  const issues = Object.keys(spec)
+    .filter((key) => key !== "type" && !factory.options.includes(key))
+    .map((key) => ({
+      path: `workflow.organizer.${key}`,
+      message: `unknown option for the ${spec.type} organizer${factory.options.length === 0 ? "" : ` (known: ${factory.options.join(", ")})`}`,
+    }));
+  if (spec.type === "filesystem" && spec.directory !== undefined && typeof spec.directory !== "string") {
+    issues.push({
+      path: "workflow.organizer.directory",
+      message: `expected a string, got ${describeValue(spec.directory)}`,
+    });
+  }
+  if (issues.length > 0) throw new ConfigurationError(issues, { ...where, code: "E_SETTINGS" });
+  return factory.create(spec, context);
+}
+
+export function organizerTypes(): string[] {
+  return Object.keys(ORGANIZERS);
+}

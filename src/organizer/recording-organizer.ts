@@ -1,0 +1,129 @@
+import type { WorkflowCache } from "../cache/cache.js";
+import { FormedError } from "../errors.js";
+import type { WorkflowCallback } from "../executor/callback.js";
+import { DefaultExecutor } from "../executor/default-executor.js";
+import type { ExecutionRun } from "../executor/executor.js";
+import type { FormatRegistry } from "../format/registry.js";
+import type { WorkflowGraph } from "../graph/graph.js";
+import type { StepNode } from "../graph/step-node.js";
+import { type LogLevel, type LogSink, SinkLogger } from "../logging/logger.js";
+import type { ExecutionState, StepState } from "../step/context.js";
+import { type ArchivedExecution, type ArchivedGraph, archiveGraph } from "./archive.js";
+import { newExecutionId, validateExecutionId } from "./execution-id.js";
+import type { ExecutionMetadata } from "./metadata.js";
+import type { OrganizerRunOptions, OrganizerRunResult, WorkflowOrganizer } from "./organizer.js";
+
+/** Where one execution's record goes; each organizer keeps it its own way. */
+export interface ExecutionRecord {
+  writeGraph(graph: ArchivedGraph): Promise<void>;
+  writeMetadata(metadata: ExecutionMetadata): Promise<void>;
+  writeState(state: ExecutionState): Promise<void>;
+  writeStepState(node: StepNode, state: StepState): Promise<void>;
+  /** Called when a step's result is in the cache (ran or found). */
+  recordResult?(node: StepNode): Promise<void>;
+  readonly executionLog: LogSink;
+  stepLog(node: StepNode): LogSink;
+}
+
+/**
+ * The part every organizer shares: one execution = a new record, the graph and metadata written
+ * first, every state change written as it happens, logs to the record and to any extra sinks.
+ */
+export abstract class RecordingOrganizer implements WorkflowOrganizer {
+  abstract readonly kind: string;
+  abstract readonly cache: WorkflowCache;
+
+  /** Creates the record for a new execution; an id that exists is refused (atomically). */
+  protected abstract createRecord(id: string): Promise<ExecutionRecord>;
+  abstract get(id: string): Promise<ArchivedExecution | undefined>;
+  abstract list(): Promise<string[]>;
+  abstract remove(id: string): Promise<void>;
+  abstract workdir(fingerprint: string): string;
+
+  async run(graph: WorkflowGraph, options: OrganizerRunOptions): Promise<OrganizerRunResult> {
+    const id = validateExecutionId(options.executionId ?? newExecutionId());
+    if (options.targets !== undefined) graph.closure(options.targets); // unknown names fail before anything is recorded
+    const record = await this.createRecord(id);
+    const archived = archiveGraph(graph);
+    await record.writeGraph(archived);
+    await record.writeMetadata(options.metadata);
+
+    const extraSinks = options.logSinks ?? [];
+    const level = options.logLevel ?? "info";
+    const run: ExecutionRun = {
+      id,
+      cache: this.cache,
+      callbacks: [recordingCallback(record), ...(options.callbacks ?? [])],
+      ...(options.targets === undefined ? {} : { targets: options.targets }),
+      logger: new SinkLogger([record.executionLog, ...extraSinks], { level }),
+      stepLogger: (node) =>
+        new SinkLogger([record.stepLog(node), record.executionLog, ...extraSinks], {
+          level,
+          step: node.name,
+        }),
+      workdir: (node) => this.workdir(node.fingerprint),
+    };
+    const outcome = await (options.executor ?? new DefaultExecutor()).execute(graph, run);
+    const execution: ArchivedExecution = {
+      id,
+      graph: archived,
+      metadata: options.metadata,
+      state: outcome.context.state,
+      steps: Object.fromEntries(outcome.steps),
+    };
+    return { ...outcome, execution };
+  }
+
+  async readResult(execution: ArchivedExecution, step: string, formats: FormatRegistry): Promise<unknown> {
+    const archived = execution.graph.steps[step];
+    if (archived === undefined) {
+      throw new FormedError("E_NOT_FOUND", `execution ${execution.id} has no step "${step}"`, {
+        hint: `its steps are: ${execution.graph.order.join(", ")}`,
+      });
+    }
+    const key = { fingerprint: archived.fingerprint, format: formats.resolve(archived.format) };
+    if (!(await this.cache.has(key))) {
+      throw new FormedError(
+        "E_NOT_FOUND",
+        `the result of step "${step}" of execution ${execution.id} (fingerprint ${archived.fingerprint}) is not in the ${this.cache.kind} cache`,
+        {
+          hint: archived.shouldBeCached
+            ? "run the workflow again to compute it"
+            : "the step is not cacheable, so its result was never stored",
+        },
+      );
+    }
+    return this.cache.get(key);
+  }
+}
+
+function recordingCallback(record: ExecutionRecord): WorkflowCallback {
+  // Progress goes to the execution's log only, not to the extra sinks: the terminal shows it its own way.
+  const note = (level: LogLevel, message: string) =>
+    record.executionLog({ level, message, time: new Date() });
+  return {
+    onExecutionStart: async (execution, graph) => {
+      note("info", `execution ${execution.id} started (${graph.size} steps)`);
+      await record.writeState(execution.state);
+    },
+    onStepStart: (step, node) => record.writeStepState(node, step.state),
+    onStepEnd: async (step, node) => {
+      const { status, error } = step.state;
+      note(
+        status === "failure" ? "error" : "info",
+        `step ${node.name} ${status}${error === undefined ? "" : `: ${error}`}`,
+      );
+      await record.writeStepState(node, step.state);
+      if (node.shouldBeCached && (status === "completed" || status === "cached")) {
+        await record.recordResult?.(node);
+      }
+    },
+    onExecutionEnd: async (execution) => {
+      note(
+        execution.state.status === "completed" ? "info" : "error",
+        `execution ${execution.id} ${execution.state.status}`,
+      );
+      await record.writeState(execution.state);
+    },
+  };
+}

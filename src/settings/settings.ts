@@ -1,0 +1,190 @@
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { parseDocument } from "yaml";
+import { type ConfigIssue, ConfigurationError, describeValue, FormedError } from "../errors.js";
+import { settingsSchema } from "./settings-schema.js";
+
+/** An organizer or executor: its registered `type` and that type's options. */
+export interface ComponentSettings {
+  type: string;
+  [key: string]: unknown;
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface FormedSettings {
+  /** Absolute path of the settings file that was read; absent when the defaults were used. */
+  file?: string;
+  workflow: { organizer: ComponentSettings; executor: ComponentSettings };
+  /** As written (package names or paths); relative paths are relative to the settings file's directory. */
+  requiredModules: string[];
+  /** Values already turned into strings, ready for process.env. */
+  environment: Record<string, string>;
+  logging: { level: LogLevel; file?: string };
+}
+
+export interface LoadSettingsOptions {
+  /** An explicit settings file (`--settings`); it must exist. */
+  file?: string;
+  /** Where `formed.yml` (or `formed.yaml`) is looked for, and what a relative `file` is resolved against. */
+  cwd: string;
+}
+
+/** The settings file as written, after validation. */
+interface RawSettings {
+  workflow?: { organizer?: string | ComponentSettings; executor?: string | ComponentSettings };
+  required_modules?: string[];
+  environment?: Record<string, string | number | boolean>;
+  logging?: { level?: LogLevel; file?: string };
+}
+
+const DEFAULT_FILE_NAMES = ["formed.yml", "formed.yaml"];
+
+export function defaultSettings(): FormedSettings {
+  return {
+    workflow: { organizer: { type: "filesystem" }, executor: { type: "default" } },
+    requiredModules: [],
+    environment: {},
+    logging: { level: "info" },
+  };
+}
+
+/**
+ * Reads formed.yml: the explicit `file`, else `formed.yml`/`formed.yaml` in `cwd`, else the defaults.
+ * Every problem of the file is reported at once as a ConfigurationError with code E_SETTINGS.
+ */
+export async function loadSettings(options: LoadSettingsOptions): Promise<FormedSettings> {
+  const file = await findSettingsFile(options);
+  if (file === undefined) return defaultSettings();
+
+  const raw = validate(parseYaml(file, await readFile(file, "utf8")), file);
+  const defaults = defaultSettings();
+  const environment: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw.environment ?? {})) environment[name] = String(value);
+  const logging: FormedSettings["logging"] = { level: raw.logging?.level ?? defaults.logging.level };
+  if (raw.logging?.file !== undefined) logging.file = raw.logging.file;
+  return {
+    file,
+    workflow: {
+      organizer: component(raw.workflow?.organizer) ?? defaults.workflow.organizer,
+      executor: component(raw.workflow?.executor) ?? defaults.workflow.executor,
+    },
+    requiredModules: raw.required_modules ?? [],
+    environment,
+    logging,
+  };
+}
+
+/** Puts the settings' `environment` into process.env; the settings win over variables already set. */
+export function applyEnvironment(settings: FormedSettings): void {
+  for (const [name, value] of Object.entries(settings.environment)) process.env[name] = value;
+}
+
+async function findSettingsFile(options: LoadSettingsOptions): Promise<string | undefined> {
+  if (options.file !== undefined) {
+    const file = resolve(options.cwd, options.file);
+    if (!(await isFile(file))) throw new FormedError("E_NOT_FOUND", `settings file not found: ${file}`);
+    return file;
+  }
+  for (const name of DEFAULT_FILE_NAMES) {
+    const file = resolve(options.cwd, name);
+    if (await isFile(file)) return file;
+  }
+  return undefined;
+}
+
+async function isFile(file: string): Promise<boolean> {
+  const info = await stat(file).catch(() => undefined);
+  return info?.isFile() ?? false;
+}
+
+function parseYaml(file: string, text: string): unknown {
+  const document = parseDocument(text);
+  if (document.errors.length > 0) {
+    const issues = document.errors.map((error): ConfigIssue => {
+      // With prettyErrors (the default) the message ends in " at line L, column C:" and a source excerpt.
+      const reason = error.message.split(/ at line \d+, column \d+/)[0] ?? error.message;
+      const position = error.linePos?.[0];
+      const where = position === undefined ? "" : ` at line ${position.line}, column ${position.col}`;
+      return { path: "", message: `YAML syntax error${where}: ${reason.trim()}` };
+    });
+    throw new ConfigurationError(issues, { file, code: "E_SETTINGS" });
+  }
+  // An empty (or comments-only) file means "all defaults".
+  return document.toJS() ?? {};
+}
+
+let compiled: ValidateFunction | undefined;
+
+function validate(value: unknown, file: string): RawSettings {
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(
+    settingsSchema,
+  );
+  if (compiled(value)) return value as RawSettings;
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of compiled.errors ?? []) {
+    const issue = toIssue(error);
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(issue);
+  }
+  throw new ConfigurationError(issues, { file, code: "E_SETTINGS" });
+}
+
+function toIssue(error: ErrorObject): ConfigIssue {
+  const path = pointerToPath(error.instancePath);
+  const parent = (error.parentSchema ?? {}) as {
+    description?: string;
+    properties?: Record<string, { description?: string }>;
+  };
+  switch (error.keyword) {
+    case "additionalProperties": {
+      const key = String((error.params as { additionalProperty: string }).additionalProperty);
+      const allowed = Object.keys(parent.properties ?? {})
+        .map((name) => JSON.stringify(name))
+        .join(", ");
+      return { path: join(path, key), message: `unknown key; expected one of ${allowed}` };
+    }
+    case "required": {
+      const key = String((error.params as { missingProperty: string }).missingProperty);
+      const expected = parent.properties?.[key]?.description;
+      return {
+        path: join(path, key),
+        message: `missing${expected === undefined ? "" : `; expected ${expected}`}`,
+      };
+    }
+    case "enum": {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues
+        .map((item) => JSON.stringify(item))
+        .join(", ");
+      return { path, message: `expected one of ${allowed}, got ${describeValue(error.data)}` };
+    }
+    case "type": {
+      const expected = parent.description ?? `a ${String((error.params as { type: unknown }).type)}`;
+      return { path, message: `expected ${expected}, got ${describeValue(error.data)}` };
+    }
+    default:
+      return { path, message: `${error.message ?? "is invalid"}, got ${describeValue(error.data)}` };
+  }
+}
+
+function pointerToPath(pointer: string): string {
+  if (pointer === "") return "";
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .join(".");
+}
+
+function join(path: string, key: string): string {
+  return path === "" ? key : `${path}.${key}`;
+}
+
+function component(value: string | ComponentSettings | undefined): ComponentSettings | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === "string" ? { type: value } : { ...value };
+}

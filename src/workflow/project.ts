@@ -1,0 +1,138 @@
+import { dirname, resolve } from "node:path";
+import { loadWorkflowConfig } from "../config/load-config.js";
+import { validateWorkflowConfigShape, type WorkflowConfig } from "../config/workflow-config.js";
+import { FormedError } from "../errors.js";
+import type { WorkflowCallback } from "../executor/callback.js";
+import { createExecutor } from "../executor/create-executor.js";
+import type { WorkflowExecutor } from "../executor/executor.js";
+import { ClassRegistry } from "../format/class-registry.js";
+import { FormatRegistry } from "../format/registry.js";
+import { WorkflowGraph } from "../graph/graph.js";
+import type { JsonnetEngine } from "../jsonnet/engine.js";
+import type { LogSink } from "../logging/logger.js";
+import { loadRequiredModules } from "../modules/load-modules.js";
+import type { LoadedModule } from "../modules/loaded-module.js";
+import type { ArchivedExecution } from "../organizer/archive.js";
+import { createOrganizer } from "../organizer/create-organizer.js";
+import { collectMetadata } from "../organizer/metadata.js";
+import type { OrganizerRunResult, WorkflowOrganizer } from "../organizer/organizer.js";
+import { applyEnvironment, type FormedSettings, loadSettings } from "../settings/settings.js";
+import { StepRegistry } from "../step/registry.js";
+import { registerModuleExports } from "./register-exports.js";
+
+export interface LoadProjectOptions {
+  /** The working directory: where formed.yml is looked for and `.formed/` lives. Default: process.cwd(). */
+  cwd?: string;
+  /** A settings file other than `<cwd>/formed.yml`. */
+  settingsFile?: string;
+  /** Use this organizer instead of the one formed.yml names. */
+  organizer?: WorkflowOrganizer;
+}
+
+export interface LoadGraphOptions {
+  /** `std.extVar` values over the environment's. */
+  extVars?: Record<string, string>;
+  /** A Jsonnet object of dotted keys to set in the config. */
+  overrides?: string;
+  engine?: JsonnetEngine;
+}
+
+export interface RunOptions {
+  executionId?: string;
+  /** Only these steps and their dependencies. */
+  steps?: readonly string[];
+  callbacks?: readonly WorkflowCallback[];
+  logSinks?: readonly LogSink[];
+}
+
+/**
+ * A working directory made ready to run workflows: its settings read, its modules loaded and
+ * their steps, classes and formats registered, its organizer built. The CLI is a thin layer over
+ * this; programs use it the same way.
+ */
+export class WorkflowProject {
+  readonly #configFiles = new WeakMap<WorkflowGraph, string>();
+
+  private constructor(
+    readonly cwd: string,
+    readonly settings: FormedSettings,
+    readonly modules: readonly LoadedModule[],
+    readonly steps: StepRegistry,
+    readonly formats: FormatRegistry,
+    readonly classes: ClassRegistry,
+    readonly organizer: WorkflowOrganizer,
+    readonly executor: WorkflowExecutor,
+  ) {}
+
+  static async load(options: LoadProjectOptions = {}): Promise<WorkflowProject> {
+    const cwd = resolve(options.cwd ?? process.cwd());
+    const settings = await loadSettings({
+      cwd,
+      ...(options.settingsFile === undefined ? {} : { file: options.settingsFile }),
+    });
+    applyEnvironment(settings);
+    const settingsFile = settings.file;
+    const context = settingsFile === undefined ? {} : { settingsFile };
+    const classes = new ClassRegistry();
+    const organizer =
+      options.organizer ?? createOrganizer(settings.workflow.organizer, { cwd, classes, ...context });
+    const executor = createExecutor(settings.workflow.executor, settingsFile);
+    // Module paths in formed.yml are relative to formed.yml, wherever --settings points.
+    const moduleBase = settingsFile === undefined ? cwd : dirname(settingsFile);
+    const modules = await loadRequiredModules(settings.requiredModules, { cwd: moduleBase });
+    const steps = new StepRegistry();
+    const formats = new FormatRegistry();
+    registerModuleExports(modules, { steps, formats, classes });
+    return new WorkflowProject(cwd, settings, modules, steps, formats, classes, organizer, executor);
+  }
+
+  /** Builds the graph of a config file (Jsonnet or JSON) or of a config object. */
+  async loadGraph(source: string | WorkflowConfig, options: LoadGraphOptions = {}): Promise<WorkflowGraph> {
+    if (typeof source !== "string") {
+      const config = validateWorkflowConfigShape(source);
+      return WorkflowGraph.build(config, { steps: this.steps, formats: this.formats });
+    }
+    const { file, config } = await loadWorkflowConfig(resolve(this.cwd, source), {
+      cwd: this.cwd,
+      ...(options.extVars === undefined ? {} : { extVars: options.extVars }),
+      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+    });
+    const graph = WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, file });
+    this.#configFiles.set(graph, file);
+    return graph;
+  }
+
+  /** Runs the graph as a new execution of the organizer. A failed step fails the execution; see `error`. */
+  async run(graph: WorkflowGraph, options: RunOptions = {}): Promise<OrganizerRunResult> {
+    const configFile = this.#configFiles.get(graph);
+    return this.organizer.run(graph, {
+      executor: this.executor,
+      logLevel: this.settings.logging.level,
+      metadata: collectMetadata({
+        cwd: this.cwd,
+        environment: this.settings.environment,
+        requiredModules: this.settings.requiredModules,
+        ...(configFile === undefined ? {} : { config: configFile }),
+      }),
+      ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
+      ...(options.steps === undefined || options.steps.length === 0 ? {} : { targets: options.steps }),
+      ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
+      ...(options.logSinks === undefined ? {} : { logSinks: options.logSinks }),
+    });
+  }
+
+  /** A past execution by id; an unknown id is an error. */
+  async getExecution(id: string): Promise<ArchivedExecution> {
+    const execution = await this.organizer.get(id);
+    if (execution === undefined) {
+      throw new FormedError("E_EXECUTION", `no execution ${id} in the ${this.organizer.kind} organizer`);
+    }
+    return execution;
+  }
+
+  /** The cached result of `step` in execution `id`. */
+  async readResult(id: string, step: string): Promise<unknown> {
+    return this.organizer.readResult(await this.getExecution(id), step, this.formats);
+  }
+}

@@ -1,0 +1,88 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { FilesystemCache } from "../../src/cache/filesystem.js";
+import { lockPath } from "../../src/cache/lock.js";
+import { kill, spawnFixture, waitForLine } from "./child-process.js";
+import { fingerprint } from "./conformance.js";
+
+const STALE = 3_000;
+
+describe("filesystem cache locks", () => {
+  let directory = "";
+  afterEach(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+  async function freshCache(): Promise<FilesystemCache> {
+    directory = await mkdtemp(join(tmpdir(), "formed-lock-"));
+    return new FilesystemCache({ directory, lock: { stale: STALE, update: 1_000 } });
+  }
+
+  it("makes a second holder wait until the first releases", async () => {
+    const cache = await freshCache();
+    const other = new FilesystemCache({ directory, lock: { stale: STALE, update: 1_000 } });
+    const fp = fingerprint();
+    const first = await cache.lock(fp);
+    expect(existsSync(lockPath(directory, fp))).toBe(true);
+    let acquired = false;
+    const second = other.lock(fp).then((lock) => {
+      acquired = true;
+      return lock;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(acquired).toBe(false);
+    await first.release();
+    const lock = await second;
+    expect(acquired).toBe(true);
+    await lock.release();
+    expect(existsSync(lockPath(directory, fp))).toBe(false);
+    await lock.release(); // twice is harmless
+  });
+
+  it("locks different fingerprints independently", async () => {
+    const cache = await freshCache();
+    const a = await cache.lock(fingerprint());
+    const b = await cache.lock(fingerprint());
+    await Promise.all([a.release(), b.release()]);
+  });
+
+  it("takes over a lock held by a SIGKILLed process", async () => {
+    const cache = await freshCache();
+    const fp = fingerprint();
+    const child = spawnFixture("lock-child.ts", [directory, fp, String(STALE)]);
+    try {
+      await waitForLine(child, "locked");
+    } finally {
+      await kill(child);
+    }
+    const start = Date.now();
+    const lock = await cache.lock(fp);
+    const waited = Date.now() - start;
+    expect(waited).toBeLessThan(STALE + 5_000);
+    await lock.release();
+  });
+
+  it("survives losing a held lock without crashing, and says so", async () => {
+    const cache = await freshCache();
+    const fp = fingerprint();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.message);
+    };
+    process.on("warning", onWarning);
+    try {
+      const lock = await cache.lock(fp);
+      await rm(lockPath(directory, fp), { recursive: true });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(lock.compromised).toBeInstanceOf(Error);
+      expect(warnings.some((message) => message.includes(fp))).toBe(true);
+      await lock.release();
+      // The fingerprint can be locked again.
+      await (await cache.lock(fp)).release();
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});

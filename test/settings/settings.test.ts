@@ -1,0 +1,157 @@
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ConfigurationError } from "../../src/errors.js";
+import { applyEnvironment, defaultSettings, loadSettings } from "../../src/settings/settings.js";
+import { tempDir as makeTempDir, rejection, write } from "../support/files.js";
+
+const tempDir = () => makeTempDir("formed-settings-");
+
+async function settingsIssues(yaml: string): Promise<ConfigurationError> {
+  const dir = tempDir();
+  write(dir, "formed.yml", yaml);
+  const error = await rejection(loadSettings({ cwd: dir }));
+  expect(error).toBeInstanceOf(ConfigurationError);
+  expect(error.code).toBe("E_SETTINGS");
+  expect((error as ConfigurationError).file).toBe(join(dir, "formed.yml"));
+  return error as ConfigurationError;
+}
+
+describe("loadSettings", () => {
+  it("returns the defaults when there is no formed.yml", async () => {
+    const settings = await loadSettings({ cwd: tempDir() });
+    expect(settings).toEqual({
+      workflow: { organizer: { type: "filesystem" }, executor: { type: "default" } },
+      requiredModules: [],
+      environment: {},
+      logging: { level: "info" },
+    });
+    expect(settings.file).toBeUndefined();
+  });
+
+  it("reads a full formed.yml", async () => {
+    const dir = tempDir();
+    const file = write(
+      dir,
+      "formed.yml",
+      [
+        "workflow:",
+        "  organizer: { type: filesystem, root: .formed }",
+        "  executor: { type: default }",
+        "required_modules: [my-steps, ./steps]",
+        "environment:",
+        "  SEED: 42",
+        "  FAST: true",
+        "  NAME: run",
+        "logging: { level: debug, file: formed.log }",
+        "",
+      ].join("\n"),
+    );
+    expect(await loadSettings({ cwd: dir })).toEqual({
+      file,
+      workflow: { organizer: { type: "filesystem", root: ".formed" }, executor: { type: "default" } },
+      requiredModules: ["my-steps", "./steps"],
+      environment: { SEED: "42", FAST: "true", NAME: "run" },
+      logging: { level: "debug", file: "formed.log" },
+    });
+  });
+
+  it("accepts a bare string as the organizer and executor type", async () => {
+    const dir = tempDir();
+    write(dir, "formed.yml", "workflow:\n  organizer: memory\n  executor: default\n");
+    const settings = await loadSettings({ cwd: dir });
+    expect(settings.workflow.organizer).toEqual({ type: "memory" });
+    expect(settings.workflow.executor).toEqual({ type: "default" });
+  });
+
+  it("falls back to formed.yaml and treats an empty file as the defaults", async () => {
+    const dir = tempDir();
+    const file = write(dir, "formed.yaml", "# nothing yet\n");
+    const settings = await loadSettings({ cwd: dir });
+    expect(settings.file).toBe(file);
+    expect(settings.workflow).toEqual(defaultSettings().workflow);
+  });
+
+  it("reads an explicit file relative to cwd", async () => {
+    const dir = tempDir();
+    write(dir, "other.yml", "logging: { level: warn }\n");
+    expect((await loadSettings({ cwd: dir, file: "other.yml" })).logging.level).toBe("warn");
+  });
+
+  it("refuses an explicit file that does not exist", async () => {
+    const dir = tempDir();
+    const error = await rejection(loadSettings({ cwd: dir, file: "missing.yml" }));
+    expect(error.code).toBe("E_NOT_FOUND");
+    expect(error.message).toContain(join(dir, "missing.yml"));
+  });
+
+  it("reports a YAML syntax error with the file and line", async () => {
+    const error = await settingsIssues("workflow:\n  organizer: memory\nlogging: level: debug\n");
+    expect(error.issues).toHaveLength(1);
+    expect(error.message).toContain("formed.yml");
+    expect(error.issues[0]?.message).toMatch(/^YAML syntax error at line 3, column \d+: /);
+  });
+
+  it("reports each validation error with its path, all at once", async () => {
+    const error = await settingsIssues(
+      [
+        "workflow:",
+        "  organizer: 3",
+        "  executor: { retries: 1 }",
+        "  scheduler: x",
+        "required_modules: [ok, 1]",
+        "environment: { GOOD: 1, BAD: [1] }",
+        "logging: { level: verbose, file: 7 }",
+        "colour: red",
+        "",
+      ].join("\n"),
+    );
+    expect(error.issues).toEqual([
+      {
+        path: "colour",
+        message: 'unknown key; expected one of "workflow", "required_modules", "environment", "logging"',
+      },
+      { path: "workflow.scheduler", message: 'unknown key; expected one of "organizer", "executor"' },
+      {
+        path: "workflow.organizer",
+        message: 'expected a type name or an object with a "type", got number 3',
+      },
+      { path: "workflow.executor.type", message: "missing; expected a string naming the type" },
+      { path: "required_modules.1", message: "expected a module name or path, got number 1" },
+      { path: "environment.BAD", message: "expected a string, number or boolean, got array of length 1" },
+      {
+        path: "logging.level",
+        message: 'expected one of "debug", "info", "warn", "error", got string "verbose"',
+      },
+      { path: "logging.file", message: "expected a file path, got number 7" },
+    ]);
+  });
+
+  it("reports a non-string organizer type and a non-mapping root", async () => {
+    expect((await settingsIssues("workflow: { organizer: { type: 5 } }\n")).issues).toEqual([
+      { path: "workflow.organizer.type", message: "expected a string naming the type, got number 5" },
+    ]);
+    expect((await settingsIssues("- a\n- b\n")).issues).toEqual([
+      { path: "", message: "expected a mapping of settings, got array of length 2" },
+    ]);
+  });
+});
+
+describe("applyEnvironment", () => {
+  const names = ["FORMED_TEST_SETTINGS_A", "FORMED_TEST_SETTINGS_B"];
+  afterEach(() => {
+    for (const name of names) delete process.env[name];
+  });
+
+  it("puts the settings' environment into process.env as strings", async () => {
+    const dir = tempDir();
+    write(
+      dir,
+      "formed.yml",
+      "environment:\n  FORMED_TEST_SETTINGS_A: 3\n  FORMED_TEST_SETTINGS_B: yes-please\n",
+    );
+    process.env.FORMED_TEST_SETTINGS_B = "before";
+    applyEnvironment(await loadSettings({ cwd: dir }));
+    expect(process.env.FORMED_TEST_SETTINGS_A).toBe("3");
+    expect(process.env.FORMED_TEST_SETTINGS_B).toBe("yes-please");
+  });
+});
