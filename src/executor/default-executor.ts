@@ -111,7 +111,9 @@ class RunSession {
       }
     } catch (error) {
       state.status = "failure";
-      state.error = error instanceof Error ? error.message : String(error);
+      // The step's own error, not the wrapper's "step X failed: ..." (the state is the step's).
+      const own = error instanceof StepFailedError && error.step === node.name ? error.cause : error;
+      state.error = own instanceof Error ? own.message : String(own);
       throw error instanceof StepFailedError || error instanceof FormedError
         ? error
         : new StepFailedError(node.name, error);

@@ -80,7 +80,10 @@ export function isStreamable(value: unknown): value is OneShotIterator | Reitera
   return value instanceof Reiterable || isOneShotIterator(value);
 }
 
-/** Drains a one-shot iterator into an array; any other value is returned unchanged. */
+/**
+ * Drains a one-shot iterator into memory and returns it as a Reiterable (sync and async, as a
+ * streamed result read from a filesystem cache is); any other value is returned unchanged.
+ */
 export async function materialize(value: unknown): Promise<unknown> {
   if (!isOneShotIterator(value)) return value;
   const items: unknown[] = [];
@@ -88,7 +91,7 @@ export async function materialize(value: unknown): Promise<unknown> {
     items.push(item);
     return undefined;
   });
-  return items;
+  return Reiterable.of(items);
 }
 
 /**

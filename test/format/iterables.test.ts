@@ -46,8 +46,11 @@ describe("materialize", () => {
       yield 1;
       yield 2;
     }
-    expect(await materialize([1, 2].values())).toEqual([1, 2]);
-    expect(await materialize(agen())).toEqual([1, 2]);
+    const drained = (await materialize([1, 2].values())) as Reiterable<number>;
+    expect(drained).toBeInstanceOf(Reiterable);
+    expect([...drained]).toEqual([1, 2]);
+    expect([...drained]).toEqual([1, 2]);
+    expect(await ((await materialize(agen())) as Reiterable<number>).toArray()).toEqual([1, 2]);
     const array = [1];
     expect(await materialize(array)).toBe(array);
     const set = new Set([1]);
@@ -56,7 +59,7 @@ describe("materialize", () => {
 
   it("keeps promises a sync generator yields as they are", async () => {
     const promise = Promise.resolve(1);
-    const items = (await materialize([promise].values())) as unknown[];
+    const items = [...((await materialize([promise].values())) as Reiterable<unknown>)];
     expect(items[0]).toBe(promise);
   });
 });
