@@ -16,12 +16,15 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function parseExtVar(value: string, previous: Record<string, string>): Record<string, string> {
-  const at = value.indexOf("=");
-  if (at <= 0) {
-    throw new FormedError("E_USAGE", `--ext-var expects KEY=VALUE, got ${JSON.stringify(value)}`);
-  }
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+/** A parser for a repeatable `--flag KEY=VALUE` option, collecting an object. */
+function keyValue(flag: string) {
+  return (value: string, previous: Record<string, string>): Record<string, string> => {
+    const at = value.indexOf("=");
+    if (at <= 0) {
+      throw new FormedError("E_USAGE", `${flag} expects KEY=VALUE, got ${JSON.stringify(value)}`);
+    }
+    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+  };
 }
 
 function buildProgram(terminal: Terminal, setExit: (code: number) => void): Command {
@@ -42,7 +45,19 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
       .option(
         "--ext-var <key=value>",
         "a std.extVar value (repeatable; environment variables are ext vars too)",
-        parseExtVar,
+        keyValue("--ext-var"),
+        {},
+      )
+      .option(
+        "--tla-str <key=value>",
+        "a top-level argument, as a string (repeatable)",
+        keyValue("--tla-str"),
+        {},
+      )
+      .option(
+        "--tla-code <key=value>",
+        "a top-level argument, as Jsonnet code (repeatable)",
+        keyValue("--tla-code"),
         {},
       )
       .addOption(settingsOption());

@@ -11,6 +11,9 @@ export interface LoadWorkflowConfigOptions {
   engine?: JsonnetEngine;
   /** `std.extVar` values (e.g. from `--ext-var K=V`); they win over environment variables of the same name. */
   extVars?: Record<string, string>;
+  /** Top-level arguments of a config that is a function: as strings (`--tla-str`) and as Jsonnet code (`--tla-code`). */
+  tlaVars?: Record<string, string>;
+  tlaCodes?: Record<string, string>;
   /** A Jsonnet object of dotted paths to values (`--overrides`), applied before validation. */
   overrides?: string;
   /** Directory a relative `file` is resolved against; `process.cwd()` by default. */
@@ -44,7 +47,11 @@ export async function loadWorkflowConfig(
   let value: unknown =
     extname(absolute).toLowerCase() === ".json"
       ? parseJsonFile(absolute, await readFile(absolute, "utf8"))
-      : await engine.evaluateFile(absolute, { extVars });
+      : await engine.evaluateFile(absolute, {
+          extVars,
+          ...(options.tlaVars === undefined ? {} : { tlaVars: options.tlaVars }),
+          ...(options.tlaCodes === undefined ? {} : { tlaCodes: options.tlaCodes }),
+        });
 
   if (options.overrides !== undefined && options.overrides.trim() !== "") {
     value = await applyOverrides(value, options.overrides, engine, { extVars });

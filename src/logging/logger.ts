@@ -1,4 +1,5 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -77,6 +78,7 @@ export function formatLogLine(record: LogRecord): string {
  * Appends each record as one line to `file`. Appends are synchronous on purpose: a step may be
  * killed at any moment, and every line it logged before that should be on disk.
  */
-export function fileSink(file: string): LogSink {
+export function fileSink(file: string, options: { createFolder?: boolean } = {}): LogSink {
+  if (options.createFolder === true) mkdirSync(dirname(file), { recursive: true });
   return (record) => appendFileSync(file, formatLogLine(record));
 }

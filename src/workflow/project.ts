@@ -9,7 +9,7 @@ import { ClassRegistry } from "../format/class-registry.js";
 import { FormatRegistry } from "../format/registry.js";
 import { WorkflowGraph } from "../graph/graph.js";
 import type { JsonnetEngine } from "../jsonnet/engine.js";
-import type { LogSink } from "../logging/logger.js";
+import { fileSink, type LogSink } from "../logging/logger.js";
 import { loadRequiredModules } from "../modules/load-modules.js";
 import type { LoadedModule } from "../modules/loaded-module.js";
 import type { ArchivedExecution } from "../organizer/archive.js";
@@ -32,6 +32,9 @@ export interface LoadProjectOptions {
 export interface LoadGraphOptions {
   /** `std.extVar` values over the environment's. */
   extVars?: Record<string, string>;
+  /** Top-level arguments, when the config is a function: strings, and Jsonnet code. */
+  tlaVars?: Record<string, string>;
+  tlaCodes?: Record<string, string>;
   /** A Jsonnet object of dotted keys to set in the config. */
   overrides?: string;
   engine?: JsonnetEngine;
@@ -95,6 +98,8 @@ export class WorkflowProject {
     const { file, config } = await loadWorkflowConfig(resolve(this.cwd, source), {
       cwd: this.cwd,
       ...(options.extVars === undefined ? {} : { extVars: options.extVars }),
+      ...(options.tlaVars === undefined ? {} : { tlaVars: options.tlaVars }),
+      ...(options.tlaCodes === undefined ? {} : { tlaCodes: options.tlaCodes }),
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
@@ -118,7 +123,13 @@ export class WorkflowProject {
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
       ...(options.steps === undefined || options.steps.length === 0 ? {} : { targets: options.steps }),
       ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
-      ...(options.logSinks === undefined ? {} : { logSinks: options.logSinks }),
+      logSinks: [
+        ...(options.logSinks ?? []),
+        // logging.file of formed.yml: every log line of every execution, appended.
+        ...(this.settings.logging.file === undefined
+          ? []
+          : [fileSink(resolve(this.cwd, this.settings.logging.file), { createFolder: true })]),
+      ],
     });
   }
 

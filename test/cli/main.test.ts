@@ -30,18 +30,22 @@ describe("formed CLI, in-process", () => {
       run a workflow, reusing every cached result
 
       Arguments:
-        config                 workflow config (.jsonnet or .json)
+        config                  workflow config (.jsonnet or .json)
 
       Options:
-        --execution-id <id>    id of the new execution (refused if it exists)
-        --step <name>          run only this step and its dependencies (repeatable)
-                               (default: [])
-        --overrides <jsonnet>  Jsonnet object of dotted keys to set in the config,
-                               e.g. '{"steps.a.x": 2}'
-        --ext-var <key=value>  a std.extVar value (repeatable; environment variables
-                               are ext vars too) (default: {})
-        --settings <file>      settings file instead of ./formed.yml
-        -h, --help             display help for command
+        --execution-id <id>     id of the new execution (refused if it exists)
+        --step <name>           run only this step and its dependencies (repeatable)
+                                (default: [])
+        --overrides <jsonnet>   Jsonnet object of dotted keys to set in the config,
+                                e.g. '{"steps.a.x": 2}'
+        --ext-var <key=value>   a std.extVar value (repeatable; environment variables
+                                are ext vars too) (default: {})
+        --tla-str <key=value>   a top-level argument, as a string (repeatable)
+                                (default: {})
+        --tla-code <key=value>  a top-level argument, as Jsonnet code (repeatable)
+                                (default: {})
+        --settings <file>       settings file instead of ./formed.yml
+        -h, --help              display help for command
       "
     `);
   });

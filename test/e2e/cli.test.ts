@@ -64,6 +64,35 @@ describe("formed workflow run options", () => {
     expect(JSON.parse(project.read("out-ext.json"))).toEqual(["env", "flag"]);
   });
 
+  it("passes top-level arguments to a config that is a function", async () => {
+    const project = fixtureProject(
+      {},
+      {
+        "config.jsonnet": `function(label, n=1) { steps: { out: { type: 'record', label: label, value: n * 2 } } }`,
+      },
+    );
+    const run = await project.formed([
+      "workflow",
+      "run",
+      "config.jsonnet",
+      "--tla-str",
+      "label=tla",
+      "--tla-code",
+      "n=21",
+    ]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(project.read("out-tla.json"))).toBe(42);
+  });
+
+  it("appends every log line to logging.file of formed.yml", async () => {
+    const project = fixtureProject(
+      { steps: { hello: { type: "logs", text: "to the file" } } },
+      { "formed.yml": "required_modules: [./steps.ts]\nlogging: { level: info, file: logs/all.log }\n" },
+    );
+    expect((await project.formed(["workflow", "run", "config.json"])).code).toBe(0);
+    expect(project.read("logs/all.log")).toContain("[hello] hello from hello: to the file");
+  });
+
   it("records an execution under its id and refuses the same id again", async () => {
     const project = fixtureProject(simple);
     expect((await project.formed(["workflow", "run", "config.json", "--execution-id", "exp-1"])).code).toBe(

@@ -5,6 +5,8 @@ import { WorkflowProject } from "../../workflow/project.js";
 export interface ConfigCommandOptions {
   overrides?: string;
   extVar?: Record<string, string>;
+  tlaStr?: Record<string, string>;
+  tlaCode?: Record<string, string>;
   settings?: string;
 }
 
@@ -18,6 +20,8 @@ export async function loadProjectAndGraph(
   );
   const graph = await project.loadGraph(config, {
     ...(options.extVar === undefined ? {} : { extVars: options.extVar }),
+    ...(options.tlaStr === undefined ? {} : { tlaVars: options.tlaStr }),
+    ...(options.tlaCode === undefined ? {} : { tlaCodes: options.tlaCode }),
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
   });
   return { project, graph };
