@@ -1,6 +1,5 @@
 // The public API of formed, listed by name. Everything not exported here is internal.
 
-// Caches
 export type { CacheKey, CacheLock, WorkflowCache } from "./cache/cache.js";
 export { CacheMissError } from "./cache/cache.js";
 export { EmptyCache } from "./cache/empty.js";
@@ -8,11 +7,17 @@ export { FilesystemCache } from "./cache/filesystem.js";
 export { MemoryCache } from "./cache/memory.js";
 export { loadWorkflowConfig } from "./config/load-config.js";
 export type { StepConfig, WorkflowConfig } from "./config/workflow-config.js";
+export { isAssignable } from "./construct/assignable.js";
+export type { BuildContext, ModuleImporter } from "./construct/build.js";
+export { buildValue } from "./construct/build.js";
+export { Lazy } from "./construct/lazy.js";
+export type { RegisterDecorator, SubclassOf } from "./construct/registrable.js";
+export { Registrable } from "./construct/registrable.js";
+export type { ValidateOptions } from "./construct/validate.js";
+export { validateStepArguments, validateValue } from "./construct/validate.js";
 export type { ConfigIssue, FormedErrorCode } from "./errors.js";
-// Errors
 export { ConfigurationError, FormedError } from "./errors.js";
 export type { WorkflowCallback } from "./executor/callback.js";
-// Executors and callbacks
 export { DefaultExecutor, StepFailedError } from "./executor/default-executor.js";
 export type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "./executor/executor.js";
 export { AutoFormat } from "./format/auto.js";
@@ -20,7 +25,6 @@ export { BinaryFormat } from "./format/binary.js";
 export { ClassRegistry } from "./format/class-registry.js";
 export type { NamedFormat } from "./format/define-format.js";
 export { defineFormat } from "./format/define-format.js";
-// Formats
 export type { Format, FormatContext } from "./format/format.js";
 export { JsonFormat } from "./format/json.js";
 export { MappingFormat } from "./format/mapping.js";
@@ -28,7 +32,6 @@ export { FormatRegistry } from "./format/registry.js";
 export { WorkflowGraph } from "./graph/graph.js";
 export type { StepNode } from "./graph/step-node.js";
 export { visualizeGraph } from "./graph/visualize.js";
-// Jsonnet
 export type { JsonnetEngine, JsonnetOptions } from "./jsonnet/engine.js";
 export { GoJsonnetEngine } from "./jsonnet/go-jsonnet.js";
 export type { Logger, LogLevel, LogRecord, LogSink } from "./logging/logger.js";
@@ -38,8 +41,8 @@ export type { ArchivedExecution, ArchivedGraph, ArchivedStep } from "./organizer
 export { FilesystemOrganizer } from "./organizer/filesystem-organizer.js";
 export { MemoryOrganizer } from "./organizer/memory-organizer.js";
 export type { ExecutionMetadata } from "./organizer/metadata.js";
-// Organizers
 export type { OrganizerRunOptions, OrganizerRunResult, WorkflowOrganizer } from "./organizer/organizer.js";
+export { projectJsonSchema } from "./schema/json-schema.js";
 export type { FormedSettings } from "./settings/settings.js";
 export { loadSettings } from "./settings/settings.js";
 export type {
@@ -53,11 +56,8 @@ export type {
 } from "./step/context.js";
 export { useExecutionContext, useStepContext, useStepLogger, useStepWorkdir } from "./step/context.js";
 export type { RegisteredStep } from "./step/registry.js";
-// Registries
 export { StepRegistry } from "./step/registry.js";
 export type { Ignore, Step, StepCallSite, StepFunction, StepOptions } from "./step/step.js";
-// Writing steps
 export { isStep, step } from "./step/step.js";
 export type { LoadGraphOptions, LoadProjectOptions, RunOptions } from "./workflow/project.js";
-// Programmatic use
 export { WorkflowProject } from "./workflow/project.js";

@@ -17,5 +17,12 @@ local inits = [3, 7, 27, 97];
       [std.toString(n)]: { type: 'ref', ref: 'count_' + n }
       for n in inits
     },
+    // `layout` is a Layout: `type` picks the registered subclass, and `columns` is built as a
+    // Columns from its constructor's parameter names. Try { type: 'lines' }.
+    report: {
+      type: 'report',
+      counts: { type: 'ref', ref: 'summary' },
+      layout: { type: 'table', title: 'Collatz steps', columns: { width: 6 } },
+    },
   },
 }

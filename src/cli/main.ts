@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
+import { checkCommand } from "./commands/check.js";
 import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
+import { schemaCommand } from "./commands/schema.js";
 import { visualizeCommand } from "./commands/visualize.js";
 import { reportError } from "./report-error.js";
 import { processTerminal, type Terminal } from "./terminal.js";
@@ -84,6 +86,20 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
       .description("draw the workflow's DAG, each step marked cached or not")
       .argument("<config>", "workflow config (.jsonnet or .json)"),
   ).action(async (config: string, options) => setExit(await visualizeCommand(terminal, config, options)));
+
+  configOptions(
+    workflow
+      .command("check")
+      .description("report every problem of a config (types included) without running anything")
+      .argument("<config>", "workflow config (.jsonnet or .json)"),
+  ).action(async (config: string, options) => setExit(await checkCommand(terminal, config, options)));
+
+  workflow
+    .command("schema")
+    .description("print the JSON Schema (draft 2020-12) of configs for every registered step")
+    .option("--output <file>", "write it to a file instead of stdout")
+    .addOption(settingsOption())
+    .action(async (options) => setExit(await schemaCommand(terminal, options)));
 
   for (const command of [program, workflow, ...workflow.commands]) {
     command.exitOverride();

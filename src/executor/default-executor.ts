@@ -1,4 +1,5 @@
 import { type CacheKey, CacheMissError } from "../cache/cache.js";
+import { markAsBuilt } from "../construct/config-value.js";
 import { FormedError } from "../errors.js";
 import { materialize } from "../format/iterables.js";
 import type { WorkflowGraph } from "../graph/graph.js";
@@ -180,7 +181,10 @@ class RunSession {
       const dependency = this.graph.get(ref.step)!;
       const result = await (await this.ensure(dependency)).load();
       try {
-        values.set(JSON.stringify(ref.path), readField(result, ref.field));
+        const value = readField(result, ref.field);
+        // A result is never config: building objects from config must pass it through as it is.
+        markAsBuilt(value);
+        values.set(JSON.stringify(ref.path), value);
       } catch (error) {
         throw new StepFailedError(
           node.name,
@@ -194,7 +198,12 @@ class RunSession {
     for (const [key, value] of Object.entries(node.config)) {
       if (key !== "type") args[key] = mapRefs(value, (_ref, path) => values.get(JSON.stringify(path)), [key]);
     }
-    return args;
+    if (this.run.construct === undefined) return args;
+    try {
+      return await this.run.construct(node, args);
+    } catch (error) {
+      throw new StepFailedError(node.name, error);
+    }
   }
 
   #stepContext(node: StepNode, state: StepState): StepContext {

@@ -18,6 +18,11 @@ export interface ExecutionRun {
   stepLogger(node: StepNode): Logger;
   /** The step's own directory (see `useStepWorkdir`). */
   workdir(node: StepNode): string;
+  /**
+   * Builds the objects a step's arguments describe (classes, Registrable choices, Dates...) from
+   * its config, refs already replaced by results. Absent: the arguments are passed as written.
+   */
+  construct?(node: StepNode, args: Record<string, unknown>): Promise<Record<string, unknown>>;
 }
 
 export interface ExecutionOutcome {

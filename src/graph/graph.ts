@@ -5,14 +5,18 @@ import { codeVersion } from "../fingerprint/code-version.js";
 import { stepFingerprint } from "../fingerprint/fingerprint.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { RegisteredStep, StepRegistry } from "../step/registry.js";
+import type { ProjectTypes } from "../types/type-description.js";
 import { forEachRef, formatPath, mapRefs, parseRef, type StepRef } from "./ref.js";
 import type { StepNode } from "./step-node.js";
+import { ignoredArgumentsOf, validateGraphArguments } from "./validate-arguments.js";
 
 export interface BuildGraphOptions {
   readonly steps: StepRegistry;
   readonly formats: FormatRegistry;
   /** The config file, for error messages. */
   readonly file?: string;
+  /** Parameter and result types read from the steps' source: arguments are validated against them. */
+  readonly types?: ProjectTypes;
 }
 
 /**
@@ -61,6 +65,11 @@ export class WorkflowGraph {
     }
 
     const order = topologicalOrder(Object.keys(config.steps), refsByStep, issues);
+    if (options.types !== undefined) {
+      issues.push(
+        ...validateGraphArguments(config, (name) => registeredByStep.get(name)?.name, options.types),
+      );
+    }
     if (issues.length > 0) {
       throw new ConfigurationError(issues, options.file === undefined ? {} : { file: options.file });
     }
@@ -94,7 +103,10 @@ export class WorkflowGraph {
       const deterministic = step.options.deterministic ?? true;
       const cacheable = step.options.cacheable;
       const version = step.options.version ?? code.version;
-      const ignored = new Set(code.ignoredArguments);
+      const ignored = new Set([
+        ...code.ignoredArguments,
+        ...ignoredArgumentsOf(options.types, registered.name),
+      ]);
       const args = fingerprintArguments(stepConfig, refs, ignored, nodes);
       const fingerprint = stepFingerprint({
         type: registered.name,

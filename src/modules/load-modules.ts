@@ -20,7 +20,7 @@
  */
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { createRequire, isBuiltin } from "node:module";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseSync } from "oxc-parser";
@@ -52,6 +52,21 @@ export async function loadRequiredModules(
     loaded.push({ ...target, exports: await importModule(target) });
   }
   return loaded;
+}
+
+/**
+ * Imports one module as a user's file would: a Node built-in, a package resolved from `fromDir`,
+ * or a file path relative to it (TypeScript included). Used to build `type: 'module:Export'`
+ * values and classes from config.
+ */
+export async function importModuleFrom(specifier: string, fromDir: string): Promise<Record<string, unknown>> {
+  if (isBuiltin(specifier)) return { ...((await import(specifier)) as Record<string, unknown>) };
+  const cwd = resolve(fromDir);
+  const [target] = resolveSpecifier(specifier, cwd);
+  if (target === undefined)
+    throw new FormedError("E_MODULE", `"${specifier}" names a folder with no module in it`);
+  installTypeScriptHooks(cwd);
+  return importModule(target);
 }
 
 function isPathSpecifier(specifier: string): boolean {

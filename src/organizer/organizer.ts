@@ -1,6 +1,6 @@
 import type { WorkflowCache } from "../cache/cache.js";
 import type { WorkflowCallback } from "../executor/callback.js";
-import type { ExecutionOutcome, WorkflowExecutor } from "../executor/executor.js";
+import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "../executor/executor.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { LogLevel, LogSink } from "../logging/logger.js";
@@ -19,6 +19,8 @@ export interface OrganizerRunOptions {
   readonly logSinks?: readonly LogSink[];
   readonly logLevel?: LogLevel;
   readonly metadata: ExecutionMetadata;
+  /** See `ExecutionRun.construct`. */
+  readonly construct?: ExecutionRun["construct"];
 }
 
 export interface OrganizerRunResult extends ExecutionOutcome {

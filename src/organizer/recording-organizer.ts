@@ -62,6 +62,7 @@ export abstract class RecordingOrganizer implements WorkflowOrganizer {
           step: node.name,
         }),
       workdir: (node) => this.workdir(node.fingerprint),
+      ...(options.construct === undefined ? {} : { construct: options.construct }),
     };
     const outcome = await (options.executor ?? new DefaultExecutor()).execute(graph, run);
     const execution: ArchivedExecution = {

@@ -14,7 +14,11 @@ export type TypeDescription =
   | { readonly kind: "null" }
   | { readonly kind: "undefined" }
   | { readonly kind: "literal"; readonly value: string | number | boolean }
-  | { readonly kind: "enum"; readonly name: string; readonly members: readonly { name: string; value: string | number }[] }
+  | {
+      readonly kind: "enum";
+      readonly name: string;
+      readonly members: readonly { name: string; value: string | number }[];
+    }
   | { readonly kind: "union"; readonly members: readonly TypeDescription[] }
   | { readonly kind: "array"; readonly element: TypeDescription }
   | { readonly kind: "tuple"; readonly elements: readonly TypeDescription[]; readonly rest?: TypeDescription }
@@ -66,8 +70,8 @@ export interface ClassDescription {
   /** Whether it extends `Registrable` (directly or not). */
   readonly registrable: boolean;
   /**
-   * The constructor's parameters in order. When the constructor takes one object parameter
-   * (an options object), `optionsObject` is true and config keys map to that object's properties.
+   * The constructor's parameters in order; or, when the constructor takes one object parameter
+   * (an options object, `optionsObject: true`), that object's properties: the config keys either way.
    */
   readonly parameters: readonly PropertyDescription[];
   readonly optionsObject: boolean;

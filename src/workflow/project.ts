@@ -1,6 +1,7 @@
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { loadWorkflowConfig } from "../config/load-config.js";
 import { validateWorkflowConfigShape, type WorkflowConfig } from "../config/workflow-config.js";
+import { buildValue } from "../construct/build.js";
 import { FormedError } from "../errors.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import { createExecutor } from "../executor/create-executor.js";
@@ -10,7 +11,7 @@ import { FormatRegistry } from "../format/registry.js";
 import { WorkflowGraph } from "../graph/graph.js";
 import type { JsonnetEngine } from "../jsonnet/engine.js";
 import { fileSink, type LogSink } from "../logging/logger.js";
-import { loadRequiredModules } from "../modules/load-modules.js";
+import { importModuleFrom, loadRequiredModules } from "../modules/load-modules.js";
 import type { LoadedModule } from "../modules/loaded-module.js";
 import type { ArchivedExecution } from "../organizer/archive.js";
 import { createOrganizer } from "../organizer/create-organizer.js";
@@ -18,6 +19,8 @@ import { collectMetadata } from "../organizer/metadata.js";
 import type { OrganizerRunResult, WorkflowOrganizer } from "../organizer/organizer.js";
 import { applyEnvironment, type FormedSettings, loadSettings } from "../settings/settings.js";
 import { StepRegistry } from "../step/registry.js";
+import { analyzeProjectTypes } from "../types/analyzer/index.js";
+import type { ProjectTypes } from "../types/type-description.js";
 import { registerModuleExports } from "./register-exports.js";
 
 export interface LoadProjectOptions {
@@ -55,6 +58,7 @@ export interface RunOptions {
  */
 export class WorkflowProject {
   readonly #configFiles = new WeakMap<WorkflowGraph, string>();
+  #types: Promise<ProjectTypes> | undefined;
 
   private constructor(
     readonly cwd: string,
@@ -89,11 +93,31 @@ export class WorkflowProject {
     return new WorkflowProject(cwd, settings, modules, steps, formats, classes, organizer, executor);
   }
 
-  /** Builds the graph of a config file (Jsonnet or JSON) or of a config object. */
+  /**
+   * The parameter and result types of every step from a required module, read from their source
+   * (cached on disk by the content of every file read: an unchanged project pays almost nothing).
+   */
+  async types(): Promise<ProjectTypes> {
+    this.#types ??= analyzeProjectTypes({
+      cwd: this.cwd,
+      cacheDir: join(this.cwd, ".formed", "types"),
+      steps: this.steps
+        .entries()
+        .flatMap((entry) =>
+          entry.module === undefined || entry.exportName === undefined
+            ? []
+            : [{ name: entry.name, file: entry.module.file, exportName: entry.exportName }],
+        ),
+    });
+    return this.#types;
+  }
+
+  /** Builds the graph of a config file (Jsonnet or JSON) or of a config object, validating every step's arguments. */
   async loadGraph(source: string | WorkflowConfig, options: LoadGraphOptions = {}): Promise<WorkflowGraph> {
+    const types = await this.types();
     if (typeof source !== "string") {
       const config = validateWorkflowConfigShape(source);
-      return WorkflowGraph.build(config, { steps: this.steps, formats: this.formats });
+      return WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, types });
     }
     const { file, config } = await loadWorkflowConfig(resolve(this.cwd, source), {
       cwd: this.cwd,
@@ -103,7 +127,7 @@ export class WorkflowProject {
       ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
       ...(options.engine === undefined ? {} : { engine: options.engine }),
     });
-    const graph = WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, file });
+    const graph = WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, file, types });
     this.#configFiles.set(graph, file);
     return graph;
   }
@@ -111,7 +135,19 @@ export class WorkflowProject {
   /** Runs the graph as a new execution of the organizer. A failed step fails the execution; see `error`. */
   async run(graph: WorkflowGraph, options: RunOptions = {}): Promise<OrganizerRunResult> {
     const configFile = this.#configFiles.get(graph);
+    const types = await this.types();
     return this.organizer.run(graph, {
+      construct: async (node, args) => {
+        const parameter = types.steps[node.type]?.parameter;
+        if (parameter === undefined) return args;
+        const importModule = (specifier: string, fromDir: string) => importModuleFrom(specifier, fromDir);
+        return (await buildValue(parameter, args, {
+          types,
+          importModule,
+          cwd: this.cwd,
+          path: `steps.${node.name}`,
+        })) as Record<string, unknown>;
+      },
       executor: this.executor,
       logLevel: this.settings.logging.level,
       metadata: collectMetadata({

@@ -28,7 +28,7 @@ describe("examples", () => {
     expect(first.stderr).toContain('summary: {"3":7,"7":16,"27":111,"97":118}');
     const second = await runFormed(["workflow", "run", "config.jsonnet"], { cwd: dir });
     expect(second.code).toBe(0);
-    expect(second.stderr).toMatch(/0 ran, 13 cached/);
+    expect(second.stderr).toMatch(/0 ran, 14 cached/);
   });
 
   it("euler: answers Project Euler 1, 2, 3 and 7 through shared and field refs", async () => {

@@ -1,0 +1,64 @@
+import { join, resolve } from "node:path";
+import type { ProjectTypes } from "../type-description.js";
+import { AnalysisCache } from "./analysis-cache.js";
+import type { AnalyzeInput, TypeAnalyzer } from "./analyzer.js";
+import { compilerAnalyzerVersion } from "./compiler-version.js";
+
+/** Bumped whenever the analyzer's output changes for the same source: old cache entries then miss. */
+export const ANALYZER_VERSION = "1";
+
+export interface AnalyzeProjectInput extends AnalyzeInput {
+  /** Where results are cached. Default `<cwd>/.formed/types/`. */
+  readonly cacheDir?: string;
+  /** The implementation to use. Default: the TypeScript compiler API (loaded only on a cache miss). */
+  readonly analyzer?: TypeAnalyzer;
+}
+
+export interface ProjectTypesResult {
+  readonly types: ProjectTypes;
+  /** Whether the result came from the cache (no program was built, the compiler not loaded). */
+  readonly fromCache: boolean;
+  readonly durationMs: number;
+}
+
+/** Counts analyses in this process, so tests and benchmarks can tell a cached run from a real one. */
+export const analyzerStats = { analyses: 0, cacheHits: 0 };
+
+let compilerAnalyzer: Promise<TypeAnalyzer> | undefined;
+
+/**
+ * The types of the given steps and of everything they reach: from the cache when no file the
+ * last analysis read has changed, otherwise by analyzing the project's source. Asynchronous only
+ * so that the compiler (slow to load) is imported when an analysis is actually needed.
+ */
+export async function analyzeProjectTypes(input: AnalyzeProjectInput): Promise<ProjectTypes> {
+  return (await analyzeProjectTypesWithInfo(input)).types;
+}
+
+export async function analyzeProjectTypesWithInfo(input: AnalyzeProjectInput): Promise<ProjectTypesResult> {
+  const started = performance.now();
+  const cwd = resolve(input.cwd);
+  const cache = new AnalysisCache(
+    input.cacheDir === undefined ? join(cwd, ".formed", "types") : resolve(input.cacheDir),
+  );
+  const steps = input.steps.map((step) => ({
+    name: step.name,
+    file: resolve(cwd, step.file),
+    exportName: step.exportName,
+  }));
+  const implementation = input.analyzer?.version ?? compilerAnalyzerVersion();
+  const key = AnalysisCache.key({ analyzer: ANALYZER_VERSION, implementation, cwd, steps });
+  const cached = cache.get(key);
+  if (cached !== undefined) {
+    analyzerStats.cacheHits++;
+    return { types: cached, fromCache: true, durationMs: performance.now() - started };
+  }
+  analyzerStats.analyses++;
+  compilerAnalyzer ??= import("./compiler-type-analyzer.js").then(
+    (module) => new module.CompilerTypeAnalyzer(),
+  );
+  const analyzer = input.analyzer ?? (await compilerAnalyzer);
+  const analysis = analyzer.analyze({ cwd, steps });
+  cache.set(key, analysis.filesRead, analysis.types);
+  return { types: analysis.types, fromCache: false, durationMs: performance.now() - started };
+}
