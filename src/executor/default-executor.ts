@@ -21,6 +21,14 @@ interface ResultHandle {
   load(): Promise<unknown>;
 }
 
+/** Raised when the run is canceled (Ctrl-C): the running step is abandoned, nothing after it starts. */
+export class ExecutionCanceledError extends FormedError {
+  constructor() {
+    super("E_CANCELED", "the execution was canceled");
+    this.name = "ExecutionCanceledError";
+  }
+}
+
 /** Raised when a step throws; the original error is its cause. */
 export class StepFailedError extends FormedError {
   readonly step: string;
@@ -53,7 +61,7 @@ export class DefaultExecutor implements WorkflowExecutor {
         state.status = "completed";
       } catch (error) {
         failure = error;
-        state.status = "failure";
+        state.status = error instanceof ExecutionCanceledError ? "canceled" : "failure";
         state.error = error instanceof Error ? error.message : String(error);
       }
       state.finishedAt = new Date().toISOString();
@@ -111,6 +119,10 @@ class RunSession {
         handle = await this.#computeHoldingLock(node, key, context);
       }
     } catch (error) {
+      if (error instanceof ExecutionCanceledError) {
+        state.status = "canceled";
+        throw error;
+      }
       state.status = "failure";
       // The step's own error, not the wrapper's "step X failed: ..." (the state is the step's).
       const own = error instanceof StepFailedError && error.step === node.name ? error.cause : error;
@@ -151,7 +163,8 @@ class RunSession {
         return this.#cachedHandle(node, key, context);
       }
       const args = await this.#arguments(node);
-      const value = await runInStepContext(context, async () => {
+      this.#throwIfCanceled();
+      const computation = runInStepContext(context, async () => {
         let output: unknown;
         try {
           output = await node.registered.step.fn(args);
@@ -167,11 +180,29 @@ class RunSession {
           throw new StepFailedError(node.name, error);
         }
       });
+      // A step cannot be stopped from outside; on cancel the run stops waiting for it (whatever
+      // it was writing stays in the cache's temporary area and never becomes an entry).
+      const value = await this.#unlessCanceled(computation);
       context.state.status = "completed";
       return { load: async () => value };
     } finally {
       await lock?.release();
     }
+  }
+
+  #throwIfCanceled(): void {
+    if (this.run.signal?.aborted === true) throw new ExecutionCanceledError();
+  }
+
+  #unlessCanceled<T>(work: Promise<T>): Promise<T> {
+    const signal = this.run.signal;
+    if (signal === undefined) return work;
+    this.#throwIfCanceled();
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(new ExecutionCanceledError());
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    });
   }
 
   /** The step's argument object: its config without `type`, with each ref replaced by the result it names. */

@@ -23,6 +23,8 @@ export interface ExecutionRun {
    * its config, refs already replaced by results. Absent: the arguments are passed as written.
    */
   construct?(node: StepNode, args: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Aborting it cancels the run: no further step starts, and the running one is abandoned. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExecutionOutcome {

@@ -21,6 +21,8 @@ export interface OrganizerRunOptions {
   readonly metadata: ExecutionMetadata;
   /** See `ExecutionRun.construct`. */
   readonly construct?: ExecutionRun["construct"];
+  /** Cancels the run when aborted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface OrganizerRunResult extends ExecutionOutcome {

@@ -63,6 +63,7 @@ export abstract class RecordingOrganizer implements WorkflowOrganizer {
         }),
       workdir: (node) => this.workdir(node.fingerprint),
       ...(options.construct === undefined ? {} : { construct: options.construct }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
     const outcome = await (options.executor ?? new DefaultExecutor()).execute(graph, run);
     const execution: ArchivedExecution = {

@@ -49,6 +49,8 @@ export interface RunOptions {
   steps?: readonly string[];
   callbacks?: readonly WorkflowCallback[];
   logSinks?: readonly LogSink[];
+  /** Cancels the run when aborted (the CLI aborts it on Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -159,6 +161,7 @@ export class WorkflowProject {
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
       ...(options.steps === undefined || options.steps.length === 0 ? {} : { targets: options.steps }),
       ...(options.callbacks === undefined ? {} : { callbacks: options.callbacks }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       logSinks: [
         ...(options.logSinks ?? []),
         // logging.file of formed.yml: every log line of every execution, appended.

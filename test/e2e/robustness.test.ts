@@ -35,6 +35,13 @@ export const slow = step(async ({ label }: { label: string }) => {
   return label.toUpperCase();
 });
 
+export const sleepy = step(async ({ seconds }: { seconds: number }) => {
+  called("sleepy");
+  writeFileSync("sleeping", "");
+  await sleep(seconds * 1000);
+  return seconds;
+});
+
 export const join = step((parts: Record<string, string>) => {
   called("join");
   return Object.values(parts).join("+");
@@ -105,5 +112,44 @@ describe("robustness of the cache", () => {
     expect(first.code).toBe(0);
     expect(second.code).toBe(0);
     expect(project.calls().sort()).toEqual(["join", "slow:a", "slow:b", "slow:c"]);
+  });
+
+  it("a Ctrl-C cancels the run: states recorded as canceled, exit status 130, finished steps kept", async () => {
+    const project = tempProject({
+      "steps.ts": STEPS,
+      "formed.yml": "required_modules: [./steps.ts]\n",
+      "config.json": JSON.stringify({
+        steps: { quick: { type: "slow", label: "q" }, long: { type: "sleepy", seconds: 60 } },
+      }),
+    });
+    const child = spawn(
+      process.execPath,
+      [FORMED_BIN, "workflow", "run", "config.json", "--execution-id", "stopped"],
+      {
+        cwd: project.dir,
+        env: { ...process.env, NO_COLOR: "1" },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    await waitFor(() => existsSync(join(project.dir, "sleeping")));
+    const sentAt = Date.now();
+    child.kill("SIGINT");
+    const code = await exited;
+    expect(code).toBe(130);
+    // It did not wait for the 60-second step.
+    expect(Date.now() - sentAt).toBeLessThan(20_000);
+    expect(stderr).toContain("the execution was canceled");
+    expect(JSON.parse(project.read(".formed/executions/stopped/state.json")).status).toBe("canceled");
+    expect(JSON.parse(project.read(".formed/executions/stopped/steps/long/state.json")).status).toBe(
+      "canceled",
+    );
+
+    project.clearCalls();
+    project.write("config.json", JSON.stringify({ steps: { quick: { type: "slow", label: "q" } } }));
+    expect((await runFormed(["workflow", "run", "config.json"], { cwd: project.dir })).code).toBe(0);
+    expect(project.calls()).toEqual([]);
   });
 });

@@ -15,15 +15,31 @@ export async function runCommand(
 ): Promise<number> {
   const { project, graph } = await loadProjectAndGraph(config, options);
   const reporter = new ProgressReporter(terminal);
-  const result = await project.run(graph, {
-    ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
-    ...(options.step === undefined ? {} : { steps: options.step }),
-    callbacks: [reporter],
-    logSinks: [reporter.logSink],
-  });
-  if (result.error !== undefined) {
+  const cancel = new AbortController();
+  // The first Ctrl-C cancels cleanly (states recorded, locks released); a second one exits at once.
+  const onSignal = () => {
+    if (cancel.signal.aborted) process.exit(EXIT_CANCELED);
+    terminal.err("\ncanceling: the running step is abandoned (press Ctrl-C again to quit at once)\n");
+    cancel.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const result = await project.run(graph, {
+      ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
+      ...(options.step === undefined ? {} : { steps: options.step }),
+      callbacks: [reporter],
+      logSinks: [reporter.logSink],
+      signal: cancel.signal,
+    });
+    if (result.error === undefined) return 0;
     reportError(terminal, result.error);
-    return 1;
+    return result.execution.state.status === "canceled" ? EXIT_CANCELED : 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
-  return 0;
 }
+
+/** The shell's status for a command ended by Ctrl-C. */
+export const EXIT_CANCELED = 130;
