@@ -15,6 +15,7 @@ export type FormedErrorCode =
   | "E_FORMAT" // a value could not be (de)serialized by its format
   | "E_EXECUTION" // an execution id is invalid, taken, or unknown
   | "E_CANCELED" // the user canceled the run
+  | "E_MLFLOW" // the MLflow tracking server failed or could not be reached
   | "E_NOT_FOUND" // a file or entry the user named does not exist
   | "E_USAGE"; // the command line is wrong (exit status 2)
 

@@ -41,6 +41,8 @@ export type { ArchivedExecution, ArchivedGraph, ArchivedStep } from "./organizer
 export { FilesystemOrganizer } from "./organizer/filesystem-organizer.js";
 export { MemoryOrganizer } from "./organizer/memory-organizer.js";
 export type { ExecutionMetadata } from "./organizer/metadata.js";
+export type { MlflowOrganizerOptions } from "./organizer/mlflow-organizer.js";
+export { MlflowOrganizer } from "./organizer/mlflow-organizer.js";
 export type { OrganizerRunOptions, OrganizerRunResult, WorkflowOrganizer } from "./organizer/organizer.js";
 export { projectJsonSchema } from "./schema/json-schema.js";
 export type { FormedSettings } from "./settings/settings.js";

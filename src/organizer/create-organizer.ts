@@ -2,6 +2,7 @@ import { ConfigurationError, describeValue } from "../errors.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import { FilesystemOrganizer } from "./filesystem-organizer.js";
 import { MemoryOrganizer } from "./memory-organizer.js";
+import { MlflowOrganizer } from "./mlflow-organizer.js";
 import type { WorkflowOrganizer } from "./organizer.js";
 
 export interface OrganizerSpec {
@@ -26,6 +27,17 @@ const ORGANIZERS: Record<string, OrganizerFactory> = {
         ...(typeof spec.directory === "string" ? { directory: spec.directory } : {}),
       }),
   },
+  mlflow: {
+    options: ["tracking_uri", "experiment_name", "directory"],
+    create: (spec, context) =>
+      new MlflowOrganizer({
+        cwd: context.cwd,
+        classes: context.classes,
+        ...(typeof spec.tracking_uri === "string" ? { trackingUri: spec.tracking_uri } : {}),
+        ...(typeof spec.experiment_name === "string" ? { experimentName: spec.experiment_name } : {}),
+        ...(typeof spec.directory === "string" ? { directory: spec.directory } : {}),
+      }),
+  },
 };
 
 /** Builds the organizer `workflow.organizer` of formed.yml names, or says what is wrong with it. */
@@ -36,12 +48,11 @@ export function createOrganizer(
   const where = context.settingsFile === undefined ? {} : { file: context.settingsFile };
   const factory = ORGANIZERS[spec.type];
   if (factory === undefined) {
-    const note = spec.type === "mlflow" ? " (the mlflow organizer is not available in this version)" : "";
     throw new ConfigurationError(
       [
         {
           path: "workflow.organizer.type",
-          message: `unknown organizer "${spec.type}"${note}; expected one of ${Object.keys(ORGANIZERS).join(", ")}`,
+          message: `unknown organizer "${spec.type}"; expected one of ${Object.keys(ORGANIZERS).join(", ")}`,
         },
       ],
       { ...where, code: "E_SETTINGS" },
@@ -53,11 +64,14 @@ export function createOrganizer(
       path: `workflow.organizer.${key}`,
       message: `unknown option for the ${spec.type} organizer${factory.options.length === 0 ? "" : ` (known: ${factory.options.join(", ")})`}`,
     }));
-  if (spec.type === "filesystem" && spec.directory !== undefined && typeof spec.directory !== "string") {
-    issues.push({
-      path: "workflow.organizer.directory",
-      message: `expected a string, got ${describeValue(spec.directory)}`,
-    });
+  for (const option of factory.options) {
+    // Every option of the built-in organizers is a string.
+    if (spec[option] !== undefined && typeof spec[option] !== "string") {
+      issues.push({
+        path: `workflow.organizer.${option}`,
+        message: `expected a string, got ${describeValue(spec[option])}`,
+      });
+    }
   }
   if (issues.length > 0) throw new ConfigurationError(issues, { ...where, code: "E_SETTINGS" });
   return factory.create(spec, context);

@@ -12,6 +12,12 @@ export interface StepOptions {
   cacheable?: boolean;
   /** A registered format name (`json`, `binary`, `mapping`, `auto`, or a user format) or a format object. Default `auto`. */
   format?: string | Format;
+  /**
+   * The result is numeric metrics: a number, an object of numbers (nested objects give dotted
+   * names) or arrays of numbers (a series). Organizers that track experiments (mlflow) log it
+   * as metrics of the step's run. Not part of the fingerprint. Default false.
+   */
+  metrics?: boolean;
 }
 
 /** Where `step()` was called, read from the stack when the step was defined. */
@@ -75,7 +81,7 @@ export function isStep(value: unknown): value is Step {
 }
 
 function validateOptions(options: StepOptions): void {
-  const known = new Set(["name", "version", "deterministic", "cacheable", "format"]);
+  const known = new Set(["name", "version", "deterministic", "cacheable", "format", "metrics"]);
   for (const key of Object.keys(options)) {
     if (!known.has(key))
       throw new TypeError(`step(): unknown option "${key}" (known: ${[...known].join(", ")})`);
@@ -85,7 +91,7 @@ function validateOptions(options: StepOptions): void {
       throw new TypeError(`step(): option "${key}" must be a non-empty string`);
     }
   }
-  for (const key of ["deterministic", "cacheable"] as const) {
+  for (const key of ["deterministic", "cacheable", "metrics"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "boolean") {
       throw new TypeError(`step(): option "${key}" must be a boolean`);
     }

@@ -1,0 +1,326 @@
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { formedVersion } from "../common/package-info.js";
+import { FormedError } from "../errors.js";
+import { ClassRegistry } from "../format/class-registry.js";
+import type { FormatContext } from "../format/format.js";
+import type { MlflowClient } from "../mlflow/client.js";
+import type { MlflowExperimentHandle } from "../mlflow/experiment.js";
+import { KIND, TAG, tagEquals } from "../mlflow/tags.js";
+import type { MlflowRun } from "../mlflow/types.js";
+import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
+import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
+import {
+  hashFile,
+  inParallel,
+  listTree,
+  MANIFEST_FILE,
+  MANIFEST_VERSION,
+  type Manifest,
+  readManifest,
+} from "./manifest.js";
+import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
+
+export interface MlflowCacheOptions {
+  experiment: MlflowExperimentHandle;
+  /** Local copies of entries (written before upload, downloaded on first read). */
+  directory: string;
+  classes?: ClassRegistry;
+  lock?: LockOptions;
+}
+
+const DATA = "data";
+const FINGERPRINT = /^[A-Za-z0-9_-]{2,200}$/;
+
+/**
+ * Step results kept on an MLflow tracking server, so that another machine using the same
+ * server and experiment finds them.
+ *
+ * Each entry is one MLflow run of its own ("cache run", tag `formed.kind=cache`), nested under
+ * the step run that computed it when there is one. Its artifacts are `data/...` (what the
+ * format wrote) and `manifest.json` (sizes and sha256 of every data file), uploaded last; only
+ * then is the tag `formed.cache.status=ready` set. Lookups search for that tag, so an upload
+ * cut short never reads as a hit, and downloads are checked against the manifest.
+ *
+ * A run of its own, not the step run itself: `formed workflow remove` deletes an execution's
+ * runs, while cached results must outlive the execution that made them (as in the filesystem
+ * organizer).
+ *
+ * Every entry also has a local copy under `directory` (same layout), written first: a result
+ * is on disk before any network call, a re-run on this machine reads no artifact, and a server
+ * that dies mid-upload loses nothing computed. A local copy the server lacks (its upload
+ * failed) is uploaded by `publish`. `lock` is a local file lock: it keeps processes on this
+ * machine from computing one fingerprint twice; across machines the worst case is two
+ * complete entries for one fingerprint, and either one is fine.
+ */
+export class MlflowCache implements WorkflowCache {
+  readonly kind = "mlflow";
+  readonly directory: string;
+  readonly #experiment: MlflowExperimentHandle;
+  readonly #client: MlflowClient;
+  readonly #context: FormatContext;
+  readonly #lockOptions: LockOptions;
+  /** Step runs new entries nest under, by fingerprint (set by the organizer while a step runs). */
+  readonly #parents = new Map<string, string>();
+  /** Cache runs known to be ready, by fingerprint and format, so a step's has/get/publish search once. */
+  readonly #ready = new Map<string, MlflowRun>();
+  #cleaned: Promise<unknown> | undefined;
+
+  constructor(options: MlflowCacheOptions) {
+    this.#experiment = options.experiment;
+    this.#client = options.experiment.client;
+    this.directory = options.directory;
+    this.#context = { classes: options.classes ?? new ClassRegistry() };
+    this.#lockOptions = options.lock ?? {};
+  }
+
+  /** Nests the entry `fingerprint` gets (if it gets one) under this step run. */
+  attach(fingerprint: string, stepRunId: string): void {
+    this.#parents.set(fingerprint, stepRunId);
+  }
+
+  detach(fingerprint: string): void {
+    this.#parents.delete(fingerprint);
+  }
+
+  async has(key: CacheKey): Promise<boolean> {
+    if (await this.#hasLocal(key)) return true;
+    return (await this.#findReady(key)) !== undefined;
+  }
+
+  async get(key: CacheKey): Promise<unknown> {
+    const entry = this.#entry(key.fingerprint);
+    const manifest = await readManifest(entry);
+    if (
+      manifest !== undefined &&
+      manifest.fingerprint === key.fingerprint &&
+      manifest.format === key.format.identifier
+    ) {
+      const damaged = await findDamage(join(entry, DATA), manifest);
+      if (damaged === undefined) return key.format.read(join(entry, DATA), this.#context);
+    }
+    // A damaged local copy, or one in another format: the server's copy replaces it.
+    if (manifest !== undefined || existsSync(entry)) await rm(entry, { recursive: true, force: true });
+    const run = await this.#findReady(key);
+    if (run === undefined) throw new CacheMissError(key.fingerprint, "not on the MLflow server either");
+    await this.#download(run, key);
+    return key.format.read(join(entry, DATA), this.#context);
+  }
+
+  async put(key: CacheKey, value: unknown): Promise<unknown> {
+    const { fingerprint, format } = key;
+    const entry = this.#entry(fingerprint);
+    this.#cleaned ??= removeDeadTempDirectories(this.directory).catch(() => undefined);
+    await this.#cleaned;
+    const temp = join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
+    try {
+      await mkdir(join(temp, DATA), { recursive: true });
+      await format.write(value, join(temp, DATA), this.#context);
+      const manifest = await describe(join(temp, DATA), fingerprint, format.identifier);
+      await writeFile(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+      await this.#install(temp, entry);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    await this.publish(key);
+    return format.read(join(entry, DATA), this.#context);
+  }
+
+  /**
+   * The cache run holding `key` on the server, uploading the local copy first when the server
+   * has none (an earlier upload failed, or the entry predates this server). Undefined when
+   * there is neither.
+   */
+  async publish(key: CacheKey): Promise<MlflowRun | undefined> {
+    const found = await this.#findReady(key);
+    if (found !== undefined) return found;
+    const entry = this.#entry(key.fingerprint);
+    const manifest = await readManifest(entry);
+    if (manifest === undefined || manifest.format !== key.format.identifier) return undefined;
+    return this.#upload(key, entry, manifest);
+  }
+
+  async delete(fingerprint: string): Promise<void> {
+    await rm(this.#entry(fingerprint), { recursive: true, force: true });
+    const runs = await this.#client.searchRuns({
+      experimentIds: [await this.#experiment.id()],
+      filter: `${tagEquals(TAG.kind, KIND.cache)} AND ${tagEquals(TAG.fingerprint, fingerprint)}`,
+    });
+    for (const run of runs) {
+      // The tag first: once it is gone no reader trusts the run, whatever happens to the rest.
+      await this.#client.setTag(run.info.run_id, TAG.cacheStatus, "deleted");
+      await this.#client.deleteRun(run.info.run_id);
+    }
+    for (const cacheKey of [...this.#ready.keys()]) {
+      if (cacheKey.startsWith(`${fingerprint}\n`)) this.#ready.delete(cacheKey);
+    }
+  }
+
+  lock(fingerprint: string): Promise<FingerprintLock> {
+    return lockFingerprint(this.directory, checkFingerprint(fingerprint), this.#lockOptions);
+  }
+
+  #entry(fingerprint: string): string {
+    return join(this.directory, checkFingerprint(fingerprint));
+  }
+
+  async #hasLocal(key: CacheKey): Promise<boolean> {
+    const entry = this.#entry(key.fingerprint);
+    const manifest = await readManifest(entry);
+    if (manifest === undefined || manifest.fingerprint !== key.fingerprint) return false;
+    if (manifest.format !== key.format.identifier) return false;
+    for (const file of manifest.files) {
+      const size = await stat(join(entry, DATA, file.path)).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size !== file.size) return false;
+    }
+    return true;
+  }
+
+  async #findReady(key: CacheKey): Promise<MlflowRun | undefined> {
+    const memo = `${key.fingerprint}\n${key.format.identifier}`;
+    const known = this.#ready.get(memo);
+    if (known !== undefined) return known;
+    const [run] = await this.#client.searchRuns({
+      experimentIds: [await this.#experiment.id()],
+      filter: [
+        tagEquals(TAG.kind, KIND.cache),
+        tagEquals(TAG.fingerprint, key.fingerprint),
+        tagEquals(TAG.format, key.format.identifier),
+        tagEquals(TAG.cacheStatus, "ready"),
+      ].join(" AND "),
+      orderBy: ["attributes.start_time DESC"],
+      limit: 1,
+    });
+    if (run !== undefined) this.#ready.set(memo, run);
+    return run;
+  }
+
+  /** Uploads data files, then the manifest, then marks the run ready: the order readers rely on. */
+  async #upload(key: CacheKey, entry: string, manifest: Manifest): Promise<MlflowRun> {
+    const parent = this.#parents.get(key.fingerprint);
+    const run = await this.#client.createRun({
+      experimentId: await this.#experiment.id(),
+      runName: `cache ${key.fingerprint.slice(0, 12)}`,
+      tags: {
+        [TAG.kind]: KIND.cache,
+        [TAG.fingerprint]: key.fingerprint,
+        [TAG.format]: key.format.identifier,
+        [TAG.cacheStatus]: "writing",
+        [TAG.formedVersion]: formedVersion(),
+      },
+      ...(parent === undefined ? {} : { parentRunId: parent }),
+    });
+    const runId = run.info.run_id;
+    try {
+      await inParallel(manifest.files, (file) =>
+        this.#client.uploadArtifact(run, `${DATA}/${file.path}`, {
+          file: join(entry, DATA, ...file.path.split("/")),
+        }),
+      );
+      await this.#client.uploadArtifact(run, MANIFEST_FILE, { file: join(entry, MANIFEST_FILE) });
+      await this.#client.setTag(runId, TAG.cacheStatus, "ready");
+    } catch (error) {
+      // Best effort: the run stays "writing" (never read) if the server is gone.
+      await this.#client.updateRun(runId, { status: "FAILED", endTime: Date.now() }).catch(() => undefined);
+      throw error;
+    }
+    await this.#client.updateRun(runId, { status: "FINISHED", endTime: Date.now() });
+    this.#ready.set(`${key.fingerprint}\n${key.format.identifier}`, run);
+    return run;
+  }
+
+  /** Downloads a ready entry into a temp folder, checks it against its manifest, and installs it locally. */
+  async #download(run: MlflowRun, key: CacheKey): Promise<void> {
+    const temp = join(this.directory, TEMP_DIRECTORY, tempName(key.fingerprint));
+    const where = `cache run ${run.info.run_id} on ${this.#client.trackingUri}`;
+    try {
+      await mkdir(join(temp, DATA), { recursive: true });
+      await this.#client.downloadArtifact(run, MANIFEST_FILE, join(temp, MANIFEST_FILE));
+      const manifest = await readManifest(temp);
+      if (
+        manifest === undefined ||
+        manifest.fingerprint !== key.fingerprint ||
+        manifest.format !== key.format.identifier
+      ) {
+        throw new CacheMissError(key.fingerprint, `the manifest of ${where} is missing or does not match`);
+      }
+      await inParallel(manifest.files, (file) =>
+        this.#client.downloadArtifact(run, `${DATA}/${file.path}`, join(temp, DATA, ...file.path.split("/"))),
+      );
+      const damaged = await findDamage(join(temp, DATA), manifest);
+      if (damaged !== undefined) {
+        throw new CacheMissError(
+          key.fingerprint,
+          `${DATA}/${damaged} of ${where} does not match its manifest`,
+        );
+      }
+      await this.#install(temp, this.#entry(key.fingerprint));
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      if (error instanceof CacheMissError) this.#ready.delete(`${key.fingerprint}\n${key.format.identifier}`);
+      throw error;
+    }
+  }
+
+  /** Renames a finished temp folder into place; an entry already there (another process's) is kept. */
+  async #install(temp: string, entry: string): Promise<void> {
+    try {
+      await rename(temp, entry);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        !(code === "ENOTEMPTY" || code === "EEXIST" || code === "EPERM") ||
+        !existsSync(join(entry, MANIFEST_FILE))
+      ) {
+        throw new FormedError("E_CACHE", `cannot install cache entry ${entry}`, { cause: error });
+      }
+      await rm(temp, { recursive: true, force: true });
+    }
+  }
+}
+
+async function describe(data: string, fingerprint: string, format: string): Promise<Manifest> {
+  const tree = await listTree(data);
+  const files = await inParallel(tree.files, async (path) => ({
+    path,
+    ...(await hashFile(join(data, ...path.split("/")), true)),
+  }));
+  return {
+    manifest: MANIFEST_VERSION,
+    fingerprint,
+    format,
+    created: new Date().toISOString(),
+    formedVersion: formedVersion(),
+    files,
+  };
+}
+
+async function findDamage(data: string, manifest: Manifest): Promise<string | undefined> {
+  const checks = await inParallel(manifest.files, async (file) => {
+    try {
+      const actual = await hashFile(join(data, ...file.path.split("/")));
+      return actual.size === file.size && actual.sha256 === file.sha256 ? undefined : file.path;
+    } catch {
+      return file.path;
+    }
+  });
+  return checks.find((path) => path !== undefined);
+}
+
+function checkFingerprint(fingerprint: string): string {
+  if (!FINGERPRINT.test(fingerprint)) {
+    throw new FormedError(
+      "E_CACHE",
+      `invalid fingerprint ${JSON.stringify(fingerprint)} for the mlflow cache`,
+      {
+        hint: "Fingerprints are 2 to 200 letters, digits, '-' or '_'.",
+      },
+    );
+  }
+  return fingerprint;
+}
