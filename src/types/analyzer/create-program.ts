@@ -36,14 +36,16 @@ export function createAnalysisProgram(
     noUnusedLocals: false,
     noUnusedParameters: false,
   };
-  // "formed" means this running package, as it does when the steps are loaded (see
-  // modules/typescript-hooks.ts), even in a project that has no node_modules/formed.
-  const root = packageRoot();
-  options.paths = {
-    ...options.paths,
-    formed: [join(root, "dist", "index.d.ts")],
-    "formed/*": [join(root, "dist", "*")],
-  };
+  // A project without its own node_modules/formed (a CLI installed elsewhere) still gets the
+  // types of "formed": those of this running package, as the loader gives its code.
+  if (ts.resolveModuleName("formed", join(cwd, "index.ts"), options, ts.sys).resolvedModule === undefined) {
+    const root = packageRoot();
+    options.paths = {
+      ...options.paths,
+      formed: [join(root, "dist", "index.d.ts")],
+      "formed/*": [join(root, "dist", "*")],
+    };
+  }
   const host = ts.createCompilerHost(options, true);
   host.readFile = reader.readFile;
   return ts.createProgram({ rootNames: [...rootFiles], options, host });
