@@ -9,6 +9,11 @@ import type { ExecutionContext, StepContext } from "../step/context.js";
 export interface WorkflowCallback {
   onExecutionStart?(execution: ExecutionContext, graph: WorkflowGraph): void | Promise<void>;
   onStepStart?(step: StepContext, node: StepNode): void | Promise<void>;
+  /**
+   * A step's result is ready (it ran, or was found in the cache). `load` reads it: for a cached
+   * step only when called, so a callback that does not need the value costs nothing.
+   */
+  onStepResult?(step: StepContext, node: StepNode, load: () => Promise<unknown>): void | Promise<void>;
   onStepEnd?(step: StepContext, node: StepNode): void | Promise<void>;
   onExecutionEnd?(execution: ExecutionContext, graph: WorkflowGraph): void | Promise<void>;
 }

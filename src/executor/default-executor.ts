@@ -118,6 +118,7 @@ class RunSession {
       } else {
         handle = await this.#computeHoldingLock(node, key, context);
       }
+      for (const callback of this.run.callbacks) await callback.onStepResult?.(context, node, handle.load);
     } catch (error) {
       if (error instanceof ExecutionCanceledError) {
         state.status = "canceled";

@@ -220,15 +220,17 @@ export class MlflowOrganizer extends RecordingOrganizer {
         if (existsSync(logFile)) await client.uploadArtifact(stepRun, LOG_ARTIFACT, { file: logFile });
         await client.updateRun(runId, { status, endTime: endTime(state) });
       },
-      recordResult: async (node) => {
+      recordResult: async (node, load) => {
         const stepRun = stepRuns.get(node.name);
         if (stepRun === undefined) return;
-        const key = { fingerprint: node.fingerprint, format: node.format };
-        const cacheRun = await this.cache.publish(key);
-        if (cacheRun !== undefined)
-          await client.setTag(stepRun.info.run_id, TAG.cacheRunId, cacheRun.info.run_id);
+        if (node.shouldBeCached) {
+          const cacheRun = await this.cache.publish({ fingerprint: node.fingerprint, format: node.format });
+          if (cacheRun !== undefined)
+            await client.setTag(stepRun.info.run_id, TAG.cacheRunId, cacheRun.info.run_id);
+        }
         if (node.registered.step.options.metrics !== true) return;
-        const { metrics, skipped } = resultMetrics(await this.cache.get(key), node.name);
+        // Non-cacheable steps too: the value comes from the run itself, not from the cache.
+        const { metrics, skipped } = resultMetrics(await load(), node.name);
         await client.logBatch(stepRun.info.run_id, { metrics });
         // On the execution run too, prefixed by step, so executions compare side by side in the UI.
         const prefixed = metrics.map((metric) => ({

@@ -19,8 +19,11 @@ export interface ExecutionRecord {
   writeMetadata(metadata: ExecutionMetadata): Promise<void>;
   writeState(state: ExecutionState): Promise<void>;
   writeStepState(node: StepNode, state: StepState): Promise<void>;
-  /** Called when a step's result is in the cache (ran or found). */
-  recordResult?(node: StepNode): Promise<void>;
+  /**
+   * Called when a step's result is ready: it ran, or was found in the cache (`node.shouldBeCached`
+   * tells whether it is in the cache). `load` reads the value, lazily for a cached step.
+   */
+  recordResult?(node: StepNode, load: () => Promise<unknown>): Promise<void>;
   readonly executionLog: LogSink;
   stepLog(node: StepNode): LogSink;
 }
@@ -109,6 +112,7 @@ function recordingCallback(record: ExecutionRecord): WorkflowCallback {
       await record.writeState(execution.state);
     },
     onStepStart: (step, node) => record.writeStepState(node, step.state),
+    onStepResult: (_step, node, load) => record.recordResult?.(node, load),
     onStepEnd: async (step, node) => {
       const { status, error } = step.state;
       note(
@@ -116,9 +120,6 @@ function recordingCallback(record: ExecutionRecord): WorkflowCallback {
         `step ${node.name} ${status}${error === undefined ? "" : `: ${error}`}`,
       );
       await record.writeStepState(node, step.state);
-      if (node.shouldBeCached && (status === "completed" || status === "cached")) {
-        await record.recordResult?.(node);
-      }
     },
     onExecutionEnd: async (execution) => {
       note(

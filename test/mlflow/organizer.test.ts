@@ -165,6 +165,21 @@ describe("MlflowOrganizer on a real MLflow server", () => {
     ]);
   });
 
+  it("logs the metrics of a step that is not cached, from the run itself", async () => {
+    const org = organizer("uncached-metrics");
+    const built = registries({
+      probe: step({ metrics: true, deterministic: false }, () => ({ latency: 12.5 })),
+    });
+    const graph = WorkflowGraph.build({ steps: { p: { type: "probe" } } } as never, built);
+    const result = await org.run(graph, { metadata, executionId: "uncached-1" });
+    expect(result.error).toBeUndefined();
+    const client = new MlflowClient({ trackingUri: server.uri });
+    const experimentId = (await client.getExperimentByName("uncached-metrics"))!.experiment_id;
+    const run = (await stepRuns(client, experimentId, "uncached-1")).get("p")!;
+    expect(runTags(run)[TAG.cache]).toBe("not cached");
+    expect(runMetrics((await client.getRun(run.info.run_id))!)).toEqual({ latency: 12.5 });
+  });
+
   it("reuses results cached on the server from another machine: no step runs again", async () => {
     const firstCalls: string[] = [];
     const first = organizer("shared");
