@@ -1,4 +1,4 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormedError } from "../errors.js";
 import { BinaryFormat } from "./binary.js";
@@ -46,7 +46,8 @@ export class AutoFormat implements Format {
     }
     const chosen =
       sample === undefined || isJsonRepresentable(sample.value, context.classes) ? this.#json : this.#binary;
-    await writeFile(join(directory, AUTO_CHOICE_FILE), JSON.stringify({ format: chosen.identifier }), {
+    // Synchronous: a few bytes, written once per result; the thread pool's round trip costs more.
+    writeFileSync(join(directory, AUTO_CHOICE_FILE), JSON.stringify({ format: chosen.identifier }), {
       flag: "wx",
     });
     await chosen.write(toWrite, directory, context);
@@ -56,7 +57,7 @@ export class AutoFormat implements Format {
     const path = join(directory, AUTO_CHOICE_FILE);
     let choice: unknown;
     try {
-      choice = (JSON.parse(await readFile(path, "utf8")) as { format?: unknown }).format;
+      choice = (JSON.parse(readFileSync(path, "utf8")) as { format?: unknown }).format;
     } catch (error) {
       throw new FormedError("E_FORMAT", `${path} is missing or damaged`, { cause: error });
     }

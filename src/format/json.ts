@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormedError } from "../errors.js";
 import { BufferedFileWriter } from "./buffered-writer.js";
@@ -30,15 +29,16 @@ export class JsonFormat implements Format {
       await writeJsonLines(value, join(directory, JSON_LINES_FILE), context.classes);
       return;
     }
-    await writeFile(join(directory, JSON_VALUE_FILE), stringifyTagged(value, context.classes), {
+    // Synchronous: a value file is written (and read) whole in one call either way, and most
+    // are tiny, where the thread pool's round trip costs more than the write.
+    writeFileSync(join(directory, JSON_VALUE_FILE), stringifyTagged(value, context.classes), {
       flag: "wx",
     });
   }
 
   async read(directory: string, context: FormatContext): Promise<unknown> {
     const valueFile = join(directory, JSON_VALUE_FILE);
-    if (existsSync(valueFile))
-      return parseFile(await readFile(valueFile, "utf8"), valueFile, context.classes);
+    if (existsSync(valueFile)) return parseFile(readFileSync(valueFile, "utf8"), valueFile, context.classes);
     const linesFile = join(directory, JSON_LINES_FILE);
     if (!existsSync(linesFile)) {
       throw new FormedError(

@@ -232,18 +232,25 @@ function topologicalOrder(
   const dependencies = new Map(
     names.map((name) => [name, new Set((refsByStep.get(name) ?? []).map((r) => r.step))]),
   );
+  // Kahn's algorithm; among the steps ready to run, the one first in the config goes first.
+  const position = new Map(names.map((name, index) => [name, index]));
+  const waitingOn = new Map(names.map((name) => [name, dependencies.get(name)!.size]));
+  const readers = new Map<string, string[]>(names.map((name) => [name, []]));
+  for (const name of names) {
+    for (const dependency of dependencies.get(name)!) readers.get(dependency)?.push(name);
+  }
+  const ready = new MinHeap<number>();
+  for (const name of names) if (waitingOn.get(name) === 0) ready.push(position.get(name)!);
   const order: string[] = [];
   const done = new Set<string>();
-  let progress = true;
-  while (progress) {
-    progress = false;
-    for (const name of names) {
-      if (done.has(name)) continue;
-      if ([...dependencies.get(name)!].every((dependency) => done.has(dependency))) {
-        done.add(name);
-        order.push(name);
-        progress = true;
-      }
+  while (ready.size > 0) {
+    const name = names[ready.pop()!]!;
+    done.add(name);
+    order.push(name);
+    for (const reader of readers.get(name)!) {
+      const left = waitingOn.get(reader)! - 1;
+      waitingOn.set(reader, left);
+      if (left === 0) ready.push(position.get(reader)!);
     }
   }
   if (order.length === names.length) return order;
@@ -308,4 +315,45 @@ function fingerprintArguments(
     args[key] = mapRefs(value, replace, [key]);
   }
   return args;
+}
+
+/** A binary min-heap of numbers: the ready steps by config position. */
+class MinHeap<T extends number> {
+  readonly #items: T[] = [];
+
+  get size(): number {
+    return this.#items.length;
+  }
+
+  push(item: T): void {
+    const items = this.#items;
+    items.push(item);
+    let index = items.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (items[parent]! <= item) break;
+      items[index] = items[parent]!;
+      index = parent;
+    }
+    items[index] = item;
+  }
+
+  pop(): T | undefined {
+    const items = this.#items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= items.length) break;
+      const right = left + 1;
+      const child = right < items.length && items[right]! < items[left]! ? right : left;
+      if (items[child]! >= last) break;
+      items[index] = items[child]!;
+      index = child;
+    }
+    items[index] = last;
+    return top;
+  }
 }

@@ -1,12 +1,13 @@
-import { mkdir, readdir, readFile, rm, symlink, unlink } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import type { WorkflowCache } from "../cache/cache.js";
 import { FilesystemCache } from "../cache/filesystem.js";
 import { writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import type { StepNode } from "../graph/step-node.js";
-import { fileSink } from "../logging/logger.js";
+import { fileSink, type LogSink } from "../logging/logger.js";
 import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
@@ -22,13 +23,27 @@ export interface FilesystemOrganizerOptions {
 }
 
 /**
+ * How long step records may wait in memory before they are written. Per-step files are the
+ * organizer's main cost on a graph of many quick steps (a cached step starts and ends within
+ * microseconds), so state changes are kept and written in one batch at most this often, and at
+ * every execution state change (start, end). A killed process loses at most this much of its
+ * record; the cache, which holds the results, is never affected.
+ */
+const FLUSH_INTERVAL_MS = 200;
+
+/**
  * Records everything under one folder (default `.formed/`):
  *
  *     cache/                      the filesystem cache (see FilesystemCache)
  *     workdir/<fingerprint>/      useStepWorkdir() directories
  *     executions/<id>/
  *       graph.json metadata.json state.json out.log
- *       steps/<name>/state.json out.log step.json result -> ../../../../cache/.../<fingerprint>
+ *       steps.json                every step's state, and where its result is in the cache
+ *       steps/<name>/state.json out.log result -> ../../../../cache/.../<fingerprint>
+ *
+ * A step's folder under steps/ is made for a step that ran (or runs, or failed) or logged; a
+ * step found in the cache is in steps.json only. A step's description (type, fingerprint,
+ * config, dependencies) is in graph.json.
  */
 export class FilesystemOrganizer extends RecordingOrganizer {
   readonly kind = "filesystem";
@@ -68,43 +83,94 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     }
     const stepsDir = join(dir, "steps");
     await mkdir(stepsDir);
+    // Synchronous calls on purpose: these are many tiny writes, and a round trip through
+    // libuv's thread pool costs several times the syscall itself.
     const madeStepDirs = new Set<string>();
-    const stepDir = async (node: StepNode): Promise<string> => {
+    const stepDir = (node: StepNode): string => {
       const path = join(stepsDir, encodeStepName(node.name));
       if (!madeStepDirs.has(node.name)) {
-        await mkdir(path, { recursive: true });
-        await writeJsonAtomic(join(path, "step.json"), {
-          name: node.name,
-          type: node.type,
-          fingerprint: node.fingerprint,
-          version: node.version,
-          format: node.format.identifier,
-          config: node.config,
-          dependencies: node.dependencies,
-        });
+        // No step.json beside state.json: graph.json already describes every step.
+        mkdirSync(path, { recursive: true });
         madeStepDirs.add(node.name);
       }
       return path;
     };
+    const linkResult = (node: StepNode, entry: string): void => {
+      const link = join(stepDir(node), "result");
+      const target = relative(stepDir(node), entry);
+      try {
+        symlinkSync(target, link, "dir");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        unlinkSync(link);
+        symlinkSync(target, link, "dir");
+      }
+    };
+
+    // Every step's latest state and result, written whole to steps.json at each flush. A step's
+    // own folder (state.json, result link, out.log) is written only for a step that did work
+    // (ran, is running, failed) or logged: a cached step costs no file of its own, which on a
+    // re-run of thousands of cached steps is most of the organizer's time. The states are
+    // serialized when reported: the executor keeps mutating the objects.
+    const index: StepsIndex = { steps: {}, results: {} };
+    const dirty = new Map<string, { node: StepNode; state?: string; result?: string }>();
+    let lastFlush = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const flush = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      lastFlush = Date.now();
+      if (dirty.size === 0) return;
+      for (const { node, state, result } of dirty.values()) {
+        const own = index.steps[node.name]?.status !== "cached" || madeStepDirs.has(node.name);
+        if (!own) continue;
+        if (state !== undefined) writeTextAtomicSync(join(stepDir(node), "state.json"), state);
+        if (result !== undefined) linkResult(node, result);
+      }
+      dirty.clear();
+      writeTextAtomicSync(join(dir, STEPS_INDEX_FILE), `${JSON.stringify(index)}\n`);
+    };
+    const schedule = (): void => {
+      if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS) {
+        flush();
+      } else if (timer === undefined) {
+        timer = setTimeout(flush, FLUSH_INTERVAL_MS);
+        // The execution's end flushes too; a pending timer must not keep the process alive.
+        timer.unref();
+      }
+    };
+    const update = (node: StepNode, change: { state?: string; result?: string }): void => {
+      const entry = dirty.get(node.name);
+      if (entry === undefined) dirty.set(node.name, { node, ...change });
+      else Object.assign(entry, change);
+      schedule();
+    };
+
     return {
       writeGraph: (graph: ArchivedGraph) => writeJsonAtomic(join(dir, "graph.json"), graph),
       writeMetadata: (metadata: ExecutionMetadata) => writeJsonAtomic(join(dir, "metadata.json"), metadata),
-      writeState: (state: ExecutionState) => writeJsonAtomic(join(dir, "state.json"), state),
-      writeStepState: async (node: StepNode, state: StepState) =>
-        writeJsonAtomic(join(await stepDir(node), "state.json"), state),
+      writeState: async (state: ExecutionState) => {
+        // Step records first, so a finished execution's state never precedes its steps'.
+        flush();
+        writeTextAtomicSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+      },
+      writeStepState: async (node: StepNode, state: StepState) => {
+        index.steps[node.name] = { ...state };
+        update(node, { state: `${JSON.stringify(state, null, 2)}\n` });
+      },
       recordResult: async (node: StepNode) => {
+        if (!node.shouldBeCached) return;
         const entry = this.cache.entryPath?.(node.fingerprint);
         if (entry === undefined) return;
-        const link = join(await stepDir(node), "result");
-        await unlink(link).catch(() => undefined);
-        await symlink(relative(join(link, ".."), entry), link, "dir");
+        index.results[node.name] = relative(dir, entry).split(sep).join("/");
+        update(node, { result: entry });
       },
       executionLog: fileSink(join(dir, "out.log")),
       stepLog: (node: StepNode) => {
-        const path = join(stepsDir, encodeStepName(node.name));
-        const sink = fileSink(join(path, "out.log"));
+        let sink: LogSink | undefined;
         return (record) => {
-          if (!madeStepDirs.has(node.name)) return; // the folder is made at step start; nothing logs before
+          // The step's folder may not be written yet (records are batched): make it now.
+          sink ??= fileSink(join(stepDir(node), "out.log"));
           sink(record);
         };
       },
@@ -131,9 +197,16 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     const metadata = await read<ExecutionMetadata>("metadata.json");
     if (graph === undefined || metadata === undefined) return undefined;
     const state = (await read<ExecutionState>("state.json")) ?? { status: "pending" };
+    const index = await read<StepsIndex>(STEPS_INDEX_FILE);
     const steps: Record<string, StepState> = {};
     for (const name of graph.order) {
-      const stepState = await read<StepState>(join("steps", encodeStepName(name), "state.json"));
+      // steps.json has every step up to its last flush; a step's own state.json may be newer
+      // (a killed run) and is the only record in executions written before steps.json existed.
+      const own =
+        index?.steps[name]?.status === "cached"
+          ? undefined
+          : await read<StepState>(join("steps", encodeStepName(name), "state.json"));
+      const stepState = own ?? index?.steps[name];
       if (stepState !== undefined) steps[name] = stepState;
     }
     return { id, graph, metadata, state, steps };
@@ -165,6 +238,21 @@ export class FilesystemOrganizer extends RecordingOrganizer {
   workdir(fingerprint: string): string {
     return join(this.directory, "workdir", fingerprint);
   }
+}
+
+/** Every step's state in one file; `results` maps a step to its cache entry, relative to the execution. */
+interface StepsIndex {
+  steps: Record<string, StepState>;
+  results: Record<string, string>;
+}
+
+const STEPS_INDEX_FILE = "steps.json";
+
+/** Writes `file` whole or not at all (a sibling temporary file renamed over it), synchronously. */
+function writeTextAtomicSync(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 /** Step names are free text in config; as folder names, keep them readable but safe. */

@@ -25,15 +25,23 @@ function issuesOf(fn: () => unknown): string[] {
 }
 
 describe("WorkflowGraph.build", () => {
-  it("orders steps after the steps they read, keeping config order otherwise", () => {
+  it("orders steps after the steps they read; among ready steps, the first in the config goes first", () => {
     const graph = build({
       c: { type: "double", x: ref("b") },
       b: { type: "double", x: ref("a") },
       a: { type: "add", a: 1, b: 2 },
       z: { type: "add", a: 0, b: 0 },
     });
-    expect(graph.order).toEqual(["a", "z", "b", "c"]);
+    expect(graph.order).toEqual(["a", "b", "c", "z"]);
     expect(graph.get("c")?.dependencies).toEqual(["b"]);
+  });
+
+  it("orders a long chain written backwards", () => {
+    const steps: Record<string, Record<string, unknown>> = {};
+    for (let i = 3000; i >= 1; i--) steps[`s${i}`] = { type: "double", x: ref(`s${i - 1}`) };
+    steps.s0 = { type: "add", a: 1, b: 1 };
+    const graph = build(steps);
+    expect(graph.order).toEqual(Array.from({ length: 3001 }, (_, i) => `s${i}`));
   });
 
   it("reports unknown types, missing refs and malformed refs all at once, with paths", () => {

@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+// `npm run bench`: the same workflows through this project and through Python Formed, on this
+// machine, in one run. Prints a table of medians (with min and max) and ratios, and writes it as
+// JSON (bench/results/latest.json) and Markdown (bench/results/latest.md). See bench/README.md.
+//
+// Environment:
+//   BENCH_REPS=5          repetitions of the fast workloads
+//   BENCH_BIG_REPS=2      repetitions of the big-artifact workload
+//   BENCH_BIG_BYTES=1G    size of the big artifact (e.g. 64M for a quick run)
+//   BENCH_ONLY=a,b        only these workloads: quickstart, tree, tree10k, big, config
+//   BENCH_NO_PYTHON=1     skip Python Formed
+//   FORMED_PY_VERSION     the Python Formed version to install (default 0.0.13)
+//   FORMED_BENCH_VENV     where the virtual environment lives (default ~/.cache/formed-bench/venv)
+import { spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { cpus, homedir, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import * as W from "./workloads.mjs";
+
+const repo = new URL("..", import.meta.url).pathname;
+const cli = join(repo, "bin/formed.js");
+const dist = join(repo, "dist");
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+const BIG_REPS = Number(process.env.BENCH_BIG_REPS ?? 2);
+const BIG_BYTES = parseSize(process.env.BENCH_BIG_BYTES ?? "1G");
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : undefined;
+const PY_VERSION = process.env.FORMED_PY_VERSION ?? "0.0.13";
+const VENV = process.env.FORMED_BENCH_VENV ?? join(homedir(), ".cache/formed-bench/venv");
+const TIME = existsSync("/usr/bin/time") ? "/usr/bin/time" : undefined;
+
+function parseSize(text) {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(text.trim());
+  if (!m) throw new Error(`BENCH_BIG_BYTES: cannot read ${text}`);
+  const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase()];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const wanted = (name) => ONLY === undefined || ONLY.has(name);
+const log = (line) => process.stderr.write(`${line}\n`);
+
+// ---------------------------------------------------------------------------------------------
+// Python Formed, in a virtual environment of its own, made once and reused.
+
+function setupPython() {
+  if (process.env.BENCH_NO_PYTHON) return { ok: false, reason: "BENCH_NO_PYTHON is set" };
+  const python = join(VENV, "bin/python");
+  const check = () =>
+    spawnSync(python, ["-c", "import formed, importlib.metadata as m; print(m.version('formed'))"], {
+      encoding: "utf8",
+    });
+  let probe = existsSync(python) ? check() : undefined;
+  if (probe?.status === 0 && probe.stdout.trim() === PY_VERSION)
+    return { ok: true, python, version: PY_VERSION };
+  log(`setting up Python Formed ${PY_VERSION} in ${VENV} ...`);
+  const steps = [
+    () =>
+      existsSync(python) ? { status: 0 } : spawnSync("python3", ["-m", "venv", VENV], { encoding: "utf8" }),
+    // formed 0.0.13 imports numpy without declaring it as a dependency.
+    () =>
+      spawnSync(python, ["-m", "pip", "install", "-q", `formed==${PY_VERSION}`, "numpy"], {
+        encoding: "utf8",
+      }),
+  ];
+  for (const run of steps) {
+    const result = run();
+    if (result.status !== 0) {
+      return {
+        ok: false,
+        reason: `setup failed: ${(result.stderr || result.error?.message || "").trim().slice(-500)}`,
+      };
+    }
+  }
+  probe = check();
+  if (probe.status !== 0)
+    return { ok: false, reason: `formed does not import: ${probe.stderr.trim().slice(-500)}` };
+  return { ok: true, python, version: probe.stdout.trim() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running one command: wall time from spawn to exit (process start included), peak RSS.
+
+async function measure(command, args, { cwd, env = {} }) {
+  const rssFile = join(tmpdir(), `formed-bench-rss-${process.pid}`);
+  const [cmd, argv] = TIME ? [TIME, ["-f", "%M", "-o", rssFile, command, ...args]] : [command, args];
+  const start = process.hrtime.bigint();
+  const child = spawn(cmd, argv, {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const out = [];
+  child.stdout.on("data", (d) => out.push(d));
+  child.stderr.on("data", (d) => out.push(d));
+  const [code] = await once(child, "exit");
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const text = Buffer.concat(out).toString();
+  if (code !== 0)
+    throw new Error(`${command} ${args.join(" ")} (in ${cwd}) exited ${code}:\n${text.slice(-3000)}`);
+  const rssMb = TIME ? Number(readFileSync(rssFile, "utf8").trim().split("\n").pop()) / 1024 : undefined;
+  return { ms, rssMb, stdout: text };
+}
+
+const tool = {
+  ts: (cwd, args) => measure(process.execPath, [cli, ...args], { cwd }),
+  py: (cwd, args) => measure(join(VENV, "bin/formed"), args, { cwd, env: { PYTHONPATH: cwd } }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Statistics and results.
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1), n: sorted.length, values };
+}
+
+const rows = [];
+/** A result row: `ts` and `py` are sample arrays (py may be absent); `unit` says how to read them. */
+function record(id, label, unit, ts, py) {
+  const row = { id, label, unit, ts: stats(ts), py: py?.length ? stats(py) : undefined };
+  if (row.py) row.ratio = row.ts.median / row.py.median;
+  rows.push(row);
+  log(`  ${label}: ${fmt(row.ts.median, unit)}${row.py ? ` vs ${fmt(row.py.median, unit)}` : ""}`);
+  return row;
+}
+
+function fmt(value, unit) {
+  if (value === undefined) return "-";
+  if (unit === "ms")
+    return value >= 10000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 100 ? 1 : 0)} ms`;
+  if (unit === "MB/s") return `${value.toFixed(0)} MB/s`;
+  if (unit === "MB") return `${value.toFixed(0)} MB`;
+  return value.toFixed(2);
+}
+
+const resetCache = (dir) => rmSync(join(dir, ".formed"), { recursive: true, force: true });
+
+// ---------------------------------------------------------------------------------------------
+// Workloads.
+
+/** Cold (no .formed) then fully cached runs, alternating the tools within each repetition. */
+async function coldAndCached(id, label, ws, py, reps) {
+  const samples = { tsCold: [], tsCached: [], pyCold: [], pyCached: [] };
+  for (let i = 0; i < reps; i++) {
+    resetCache(ws.ts);
+    samples.tsCold.push((await tool.ts(ws.ts, ["workflow", "run", "config.jsonnet"])).ms);
+    samples.tsCached.push((await tool.ts(ws.ts, ["workflow", "run", "config.jsonnet"])).ms);
+    if (py) {
+      resetCache(ws.py);
+      samples.pyCold.push((await tool.py(ws.py, ["workflow", "run", "config.jsonnet"])).ms);
+      samples.pyCached.push((await tool.py(ws.py, ["workflow", "run", "config.jsonnet"])).ms);
+    }
+    log(`  ${id} rep ${i + 1}/${reps}`);
+  }
+  return {
+    cold: record(`${id}.cold`, `${label}: cold run`, "ms", samples.tsCold, samples.pyCold),
+    cached: record(`${id}.cached`, `${label}: cached re-run`, "ms", samples.tsCached, samples.pyCached),
+  };
+}
+
+/** Writes and reads `bytes` of JSON lines with plain file streams: the disk's limit for this data. */
+async function rawStreams(dir, bytes) {
+  const lines = [];
+  let size = 0;
+  for (let i = 0; size < 1024 * 1024; i++) {
+    const line = `${JSON.stringify({ id: i, text: "x".repeat(W.TEXT_SIZE) })}\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  const chunk = Buffer.from(lines.join(""));
+  const file = join(dir, "raw.jsonl");
+  let start = process.hrtime.bigint();
+  const out = createWriteStream(file);
+  for (let written = 0; written < bytes; written += chunk.length) {
+    if (!out.write(chunk)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "close");
+  const writeMs = Number(process.hrtime.bigint() - start) / 1e6;
+  start = process.hrtime.bigint();
+  let read = 0;
+  for await (const data of createReadStream(file, { highWaterMark: 1024 * 1024 })) read += data.length;
+  const readMs = Number(process.hrtime.bigint() - start) / 1e6;
+  rmSync(file);
+  return { writeMs, readMs, bytes: read };
+}
+
+/**
+ * The same records as the big-artifact steps, written and read by a plain Node.js script with
+ * no workflow tool: JSON.stringify per record into a write stream, then read back in chunks,
+ * split on newlines and JSON.parse'd. The floor for JSON lines on one core.
+ */
+async function plainJsonLines(dir, records) {
+  const base = baseText();
+  const file = join(dir, "plain.jsonl");
+  let start = process.hrtime.bigint();
+  const out = createWriteStream(file, { highWaterMark: 4 * 1024 * 1024 });
+  let pending = "";
+  for (let i = 0; i < records; i++) {
+    const at = (i * 7919) % (base.length - W.TEXT_SIZE);
+    pending += `${JSON.stringify({ id: i, text: base.slice(at, at + W.TEXT_SIZE) })}\n`;
+    if (pending.length >= 1024 * 1024) {
+      if (!out.write(pending)) await once(out, "drain");
+      pending = "";
+    }
+  }
+  out.end(pending);
+  await once(out, "close");
+  const writeMs = Number(process.hrtime.bigint() - start) / 1e6;
+  start = process.hrtime.bigint();
+  let chars = 0;
+  let carry = "";
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024, encoding: "utf8" })) {
+    const lines = (carry + chunk).split("\n");
+    carry = lines.pop();
+    for (const line of lines) chars += JSON.parse(line).text.length;
+  }
+  const readMs = Number(process.hrtime.bigint() - start) / 1e6;
+  rmSync(file);
+  return { writeMs, readMs, chars };
+}
+
+/** The steps' pseudo-random text (workloads.mjs writes the same function into both tools' steps). */
+function baseText() {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz ";
+  let seed = 12345;
+  let s = "";
+  for (let i = 0; i < 8192; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    s += alphabet[seed % alphabet.length];
+  }
+  return s;
+}
+
+async function main() {
+  const machine = {
+    nproc: cpus().length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    cpu: cpus()[0]?.model ?? "unknown",
+    node: process.version,
+    date: new Date().toISOString(),
+  };
+  const py = setupPython();
+  if (py.ok) {
+    const v = spawnSync(py.python, ["--version"], { encoding: "utf8" });
+    machine.python = v.stdout.trim() || v.stderr.trim();
+    machine.pythonFormed = py.version;
+  } else {
+    log(`Python Formed is not available (${py.reason}); running this project's side only.`);
+    machine.pythonFormed = `unavailable: ${py.reason}`;
+  }
+  const pyArg = py.ok ? py : undefined;
+  if (!existsSync(join(dist, "cli/main.js"))) throw new Error("run `npm run build` first");
+  const root = mkdtempSync(join(tmpdir(), "formed-bench-"));
+  log(`workspaces in ${root}`);
+  const derived = {};
+  try {
+    if (wanted("quickstart")) {
+      log("(1) quick start (Collatz)");
+      await coldAndCached("quickstart", "quick start", W.collatz(join(root, "collatz")), pyArg, REPS);
+    }
+    let tree2k;
+    if (wanted("tree") || wanted("tree10k")) {
+      log("(2) 2,000-step fan-out/fan-in tree");
+      tree2k = await coldAndCached(
+        "tree2k",
+        "2,000-step tree",
+        W.tree(join(root, "tree2k"), 2000),
+        pyArg,
+        REPS,
+      );
+    }
+    if (wanted("tree10k")) {
+      log("(2) 10,000-step tree (this project only)");
+      const ws = W.tree(join(root, "tree10k"), 10000);
+      const reps = Math.max(1, Math.min(REPS, 3));
+      const t10 = await coldAndCached("tree10k", "10,000-step tree", ws, undefined, reps);
+      derived.scaleCold = t10.cold.ts.median / tree2k.cold.ts.median;
+      derived.scaleCached = t10.cached.ts.median / tree2k.cached.ts.median;
+      log(`  10,000 / 2,000: cold ${derived.scaleCold.toFixed(2)}, cached ${derived.scaleCached.toFixed(2)}`);
+    }
+    if (wanted("big")) {
+      const records = Math.max(1, Math.floor(BIG_BYTES / W.recordLineSize(100000)));
+      log(`(3) big artifact: ${records} records, ~${(BIG_BYTES / 1024 ** 2).toFixed(0)} MiB of JSON lines`);
+      const ws = W.bigArtifact(join(root, "big"), records);
+      const s = { raw: [], rawW: [], rawR: [], plain: [], ts: [], py: [], tsRss: [], pyRss: [] };
+      for (let i = 0; i < BIG_REPS; i++) {
+        const raw = await rawStreams(join(root, "big"), BIG_BYTES);
+        s.rawW.push(raw.bytes / 1e6 / (raw.writeMs / 1000));
+        s.rawR.push(raw.bytes / 1e6 / (raw.readMs / 1000));
+        s.raw.push(raw.bytes / 1e6 / ((raw.writeMs + raw.readMs) / 1000));
+        const plain = await plainJsonLines(join(root, "big"), records);
+        s.plain.push(BIG_BYTES / 1e6 / ((plain.writeMs + plain.readMs) / 1000));
+        resetCache(ws.ts);
+        const t = await tool.ts(ws.ts, ["workflow", "run", "config.jsonnet"]);
+        s.ts.push(BIG_BYTES / 1e6 / (t.ms / 1000));
+        s.tsRss.push(t.rssMb);
+        resetCache(ws.ts);
+        if (pyArg) {
+          resetCache(ws.py);
+          const p = await tool.py(ws.py, ["workflow", "run", "config.jsonnet"]);
+          s.py.push(BIG_BYTES / 1e6 / (p.ms / 1000));
+          s.pyRss.push(p.rssMb);
+          resetCache(ws.py);
+        }
+        log(`  big rep ${i + 1}/${BIG_REPS}`);
+      }
+      record("big.raw.write", "raw file stream: write", "MB/s", s.rawW);
+      record("big.raw.read", "raw file stream: read", "MB/s", s.rawR);
+      const raw = record("big.raw", "raw file stream: write + read", "MB/s", s.raw);
+      const plain = record(
+        "big.plain",
+        "plain Node script: same records, stringify + write, read + parse",
+        "MB/s",
+        s.plain,
+      );
+      const thr = record("big.throughput", "artifact write + read through the cache", "MB/s", s.ts, s.py);
+      if (TIME) record("big.rss", "artifact: peak RSS", "MB", s.tsRss, s.pyRss);
+      derived.bigVsRaw = thr.ts.median / raw.ts.median;
+      derived.bigVsPlain = thr.ts.median / plain.ts.median;
+      derived.bigBytes = BIG_BYTES;
+      if (thr.py) derived.bigPyVsRaw = thr.py.median / raw.ts.median;
+    }
+    if (wanted("config")) {
+      log("(4) config load: 2,000-step Jsonnet config to graph");
+      const ws = W.configLoad(join(root, "config"), 2000, dist);
+      const ts = [];
+      const pys = [];
+      for (let i = 0; i < REPS; i++) {
+        ts.push(JSON.parse((await measure(process.execPath, ["load.mjs"], { cwd: ws.ts })).stdout).ms);
+        if (pyArg) {
+          const out = await measure(pyArg.python, ["load.py"], { cwd: ws.py, env: { PYTHONPATH: ws.py } });
+          pys.push(JSON.parse(out.stdout.trim().split("\n").pop()).ms);
+        }
+      }
+      record("config", "config load: 2,000-step Jsonnet to graph (in process)", "ms", ts, pys);
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+  const targets = checkTargets(rows, derived);
+  const result = { machine, rows, derived, targets };
+  const dir = join(repo, "bench/results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(result, null, 2)}\n`);
+  const md = renderMarkdown(result);
+  writeFileSync(join(dir, "latest.md"), md);
+  process.stdout.write(md);
+}
+
+function checkTargets(rows, derived) {
+  const byId = Object.fromEntries(rows.map((r) => [r.id, r]));
+  const out = [];
+  const add = (name, value, ok, goal) =>
+    value !== undefined && out.push({ name, value, goal, met: ok(value) });
+  add("quick start cached re-run, this / Python", byId["quickstart.cached"]?.ratio, (v) => v <= 0.5, "≤ 0.5");
+  add("2,000-step cold, this / Python", byId["tree2k.cold"]?.ratio, (v) => v <= 0.2, "≤ 0.2");
+  add("2,000-step cached, this / Python", byId["tree2k.cached"]?.ratio, (v) => v <= 0.2, "≤ 0.2");
+  add("artifact throughput, this / raw streams", derived.bigVsRaw, (v) => v >= 0.5, "≥ 0.5");
+  add("artifact peak RSS (MB)", byId["big.rss"]?.ts.median, (v) => v < 300, "< 300");
+  add("10,000 / 2,000 cold", derived.scaleCold, (v) => v <= 5.5, "≤ 5.5");
+  add("10,000 / 2,000 cached", derived.scaleCached, (v) => v <= 5.5, "≤ 5.5");
+  return out;
+}
+
+function renderMarkdown({ machine, rows, derived, targets }) {
+  const cell = (s, unit) => (s ? `${fmt(s.median, unit)} (${fmt(s.min, unit)} – ${fmt(s.max, unit)})` : "–");
+  const lines = [
+    `Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ` +
+      `${machine.python ?? "Python: –"}, Python Formed ${machine.pythonFormed}; ${machine.date}.`,
+    "",
+    "| workload | formed (TS): median (min – max) | Python Formed: median (min – max) | this / Python |",
+    "|---|---|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${cell(r.ts, r.unit)} | ${cell(r.py, r.unit)} | ${r.ratio === undefined ? "–" : r.ratio.toFixed(2)} |`,
+    ),
+    "",
+  ];
+  if (derived.bigVsRaw !== undefined) {
+    lines.push(
+      `Artifact: ${(derived.bigBytes / 1024 ** 2).toFixed(0)} MiB; throughput through the cache is ` +
+        `${(derived.bigVsRaw * 100).toFixed(0)}% of raw file streams for this project` +
+        (derived.bigPyVsRaw === undefined
+          ? ""
+          : `, ${(derived.bigPyVsRaw * 100).toFixed(0)}% for Python Formed`) +
+        `; ${(derived.bigVsPlain * 100).toFixed(0)}% of a plain Node script doing the same JSON work without any tool.`,
+      "",
+    );
+  }
+  if (derived.scaleCold !== undefined) {
+    lines.push(
+      `10,000 / 2,000 steps (this project): cold ${derived.scaleCold.toFixed(2)}, cached ${derived.scaleCached.toFixed(2)}.`,
+      "",
+    );
+  }
+  lines.push("| target | measured | goal | met |", "|---|---|---|---|");
+  for (const t of targets)
+    lines.push(`| ${t.name} | ${t.value.toFixed(2)} | ${t.goal} | ${t.met ? "yes" : "no"} |`);
+  return `${lines.join("\n")}\n`;
+}
+
+await main();
