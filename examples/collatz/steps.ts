@@ -58,7 +58,10 @@ export class TableLayout extends Layout {
 
   render(rows: [string, number][]): string {
     const { columns, title } = this.options;
-    const lines = [columns.row(["init", "steps"]), ...rows.map(([init, steps]) => columns.row([init, String(steps)]))];
+    const lines = [
+      columns.row(["init", "steps"]),
+      ...rows.map(([init, steps]) => columns.row([init, String(steps)])),
+    ];
     return [...(title === undefined ? [] : [title]), ...lines].join("\n");
   }
 }
@@ -71,8 +74,10 @@ export class LinesLayout extends Layout {
 }
 
 /** Lays out the summary: `layout` is built from config (`type` picks the class, the rest its options). */
-export const report = step(({ counts, layout }: { counts: Record<string, number>; layout: Layout }): string => {
-  const text = layout.render(Object.entries(counts));
-  for (const line of text.split("\n")) useStepLogger().info(line);
-  return text;
-});
+export const report = step(
+  ({ counts, layout }: { counts: Record<string, number>; layout: Layout }): string => {
+    const text = layout.render(Object.entries(counts));
+    for (const line of text.split("\n")) useStepLogger().info(line);
+    return text;
+  },
+);
