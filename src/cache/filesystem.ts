@@ -20,8 +20,8 @@ import type { FormatContext } from "../format/format.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
 import {
-  hashFile,
-  inParallel,
+  checkFingerprint,
+  findDamage,
   MANIFEST_FILE,
   MANIFEST_VERSION,
   type Manifest,
@@ -41,7 +41,6 @@ export interface FilesystemCacheOptions {
 /** The directory holding what the format wrote, inside an entry. */
 export const DATA_DIRECTORY = "data";
 
-const FINGERPRINT = /^[A-Za-z0-9_-]{2,200}$/;
 const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM"]);
 
 /**
@@ -113,7 +112,7 @@ export class FilesystemCache implements WorkflowCache {
         `it is stored in format "${manifest.format}", not "${key.format.identifier}"`,
       );
     }
-    const damaged = await this.#findDamage(entry, manifest);
+    const damaged = await findDamage(join(entry, DATA_DIRECTORY), manifest);
     if (damaged !== undefined) {
       await this.delete(fingerprint);
       throw new CacheMissError(fingerprint, `${DATA_DIRECTORY}/${damaged} is damaged; the entry was removed`);
@@ -157,7 +156,7 @@ export class FilesystemCache implements WorkflowCache {
   }
 
   lock(fingerprint: string): Promise<FingerprintLock> {
-    return lockFingerprint(this.directory, checkFingerprint(fingerprint), this.#lockOptions);
+    return lockFingerprint(this.directory, checkFingerprint(fingerprint, "filesystem"), this.#lockOptions);
   }
 
   /** Removes scratch directories left by dead processes; returns how many. Runs before the first put. */
@@ -166,7 +165,7 @@ export class FilesystemCache implements WorkflowCache {
   }
 
   #entryDirectory(fingerprint: string): string {
-    checkFingerprint(fingerprint);
+    checkFingerprint(fingerprint, "filesystem");
     return join(this.directory, fingerprint.slice(0, 2), fingerprint);
   }
 
@@ -182,7 +181,7 @@ export class FilesystemCache implements WorkflowCache {
       fingerprint,
       format,
       created: new Date().toISOString(),
-      formedVersion: cachedFormedVersion(),
+      formedVersion: formedVersion(),
       files,
     };
   }
@@ -217,31 +216,6 @@ export class FilesystemCache implements WorkflowCache {
       await this.delete(key.fingerprint);
     }
   }
-
-  async #findDamage(entry: string, manifest: Manifest): Promise<string | undefined> {
-    const checks = await inParallel(manifest.files, async (file) => {
-      try {
-        const actual = await hashFile(join(entry, DATA_DIRECTORY, ...file.path.split("/")));
-        return actual.size === file.size && actual.sha256 === file.sha256 ? undefined : file.path;
-      } catch {
-        return file.path;
-      }
-    });
-    return checks.find((path) => path !== undefined);
-  }
-}
-
-function checkFingerprint(fingerprint: string): string {
-  if (!FINGERPRINT.test(fingerprint)) {
-    throw new FormedError(
-      "E_CACHE",
-      `invalid fingerprint ${JSON.stringify(fingerprint)} for the filesystem cache`,
-      {
-        hint: "Fingerprints are 2 to 200 letters, digits, '-' or '_'.",
-      },
-    );
-  }
-  return fingerprint;
 }
 
 /** `<temp>/data/`: two mkdirs, not `recursive`'s three, once `.tmp/` exists. */
@@ -303,13 +277,6 @@ function listFilesSync(root: string): string[] {
   };
   walk(root, "");
   return files.sort();
-}
-
-// formedVersion() reads package.json on every call; it cannot change while the process runs.
-let version: string | undefined;
-function cachedFormedVersion(): string {
-  version ??= formedVersion();
-  return version;
 }
 
 const HASH_BUFFER_SIZE = 4 * 1024 * 1024;

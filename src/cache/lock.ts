@@ -8,7 +8,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import lockfile from "proper-lockfile";
 import { FormedError } from "../errors.js";
 import type { CacheLock } from "./cache.js";
 
@@ -80,6 +79,7 @@ export async function lockFingerprint(
     await mkdir(directory, { recursive: true });
     let lock: FingerprintLock | undefined;
     try {
+      const lockfile = await loadLockfile();
       const release = await lockfile.lock(join(directory, fingerprint), {
         lockfilePath: lockPath(cacheDirectory, fingerprint),
         realpath: false,
@@ -111,4 +111,12 @@ export async function lockFingerprint(
     await sleep(delay * (0.75 + Math.random() * 0.5));
     delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
+}
+
+let lockfileModule: Promise<typeof import("proper-lockfile")> | undefined;
+
+/** proper-lockfile (and graceful-fs under it) loads only when a step is computed: a fully cached run never locks. */
+function loadLockfile(): Promise<typeof import("proper-lockfile")> {
+  lockfileModule ??= import("proper-lockfile").then((module) => module.default ?? module);
+  return lockfileModule;
 }

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { FormedError } from "../errors.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_VERSION = 1;
@@ -123,4 +124,33 @@ function isManifest(value: unknown): value is Manifest {
       );
     })
   );
+}
+
+const FINGERPRINT = /^[A-Za-z0-9_-]{2,200}$/;
+
+/** A fingerprint names folders and runs: anything else is refused before it reaches a path. */
+export function checkFingerprint(fingerprint: string, cache: string): string {
+  if (!FINGERPRINT.test(fingerprint)) {
+    throw new FormedError(
+      "E_CACHE",
+      `invalid fingerprint ${JSON.stringify(fingerprint)} for the ${cache} cache`,
+      {
+        hint: "Fingerprints are 2 to 200 letters, digits, '-' or '_'.",
+      },
+    );
+  }
+  return fingerprint;
+}
+
+/** The first file under `data` whose size or sha256 differs from the manifest (or that is gone). */
+export async function findDamage(data: string, manifest: Manifest): Promise<string | undefined> {
+  const checks = await inParallel(manifest.files, async (file) => {
+    try {
+      const actual = await hashFile(join(data, ...file.path.split("/")));
+      return actual.size === file.size && actual.sha256 === file.sha256 ? undefined : file.path;
+    } catch {
+      return file.path;
+    }
+  });
+  return checks.find((path) => path !== undefined);
 }

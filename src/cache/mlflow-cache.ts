@@ -12,6 +12,8 @@ import type { MlflowRun } from "../mlflow/types.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
 import {
+  checkFingerprint,
+  findDamage,
   hashFile,
   inParallel,
   listTree,
@@ -31,7 +33,6 @@ export interface MlflowCacheOptions {
 }
 
 const DATA = "data";
-const FINGERPRINT = /^[A-Za-z0-9_-]{2,200}$/;
 
 /**
  * Step results kept on an MLflow tracking server, so that another machine using the same
@@ -159,11 +160,11 @@ export class MlflowCache implements WorkflowCache {
   }
 
   lock(fingerprint: string): Promise<FingerprintLock> {
-    return lockFingerprint(this.directory, checkFingerprint(fingerprint), this.#lockOptions);
+    return lockFingerprint(this.directory, checkFingerprint(fingerprint, "mlflow"), this.#lockOptions);
   }
 
   #entry(fingerprint: string): string {
-    return join(this.directory, checkFingerprint(fingerprint));
+    return join(this.directory, checkFingerprint(fingerprint, "mlflow"));
   }
 
   async #hasLocal(key: CacheKey): Promise<boolean> {
@@ -298,29 +299,4 @@ async function describe(data: string, fingerprint: string, format: string): Prom
     formedVersion: formedVersion(),
     files,
   };
-}
-
-async function findDamage(data: string, manifest: Manifest): Promise<string | undefined> {
-  const checks = await inParallel(manifest.files, async (file) => {
-    try {
-      const actual = await hashFile(join(data, ...file.path.split("/")));
-      return actual.size === file.size && actual.sha256 === file.sha256 ? undefined : file.path;
-    } catch {
-      return file.path;
-    }
-  });
-  return checks.find((path) => path !== undefined);
-}
-
-function checkFingerprint(fingerprint: string): string {
-  if (!FINGERPRINT.test(fingerprint)) {
-    throw new FormedError(
-      "E_CACHE",
-      `invalid fingerprint ${JSON.stringify(fingerprint)} for the mlflow cache`,
-      {
-        hint: "Fingerprints are 2 to 200 letters, digits, '-' or '_'.",
-      },
-    );
-  }
-  return fingerprint;
 }

@@ -27,6 +27,10 @@ export function packageRoot(): string {
   }
 }
 
+let version: string | undefined;
+
+/** This package's version (read once: it cannot change while the process runs). */
 export function formedVersion(): string {
-  return JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version;
+  version ??= JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")).version as string;
+  return version;
 }
