@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { renameSync, writeFileSync } from "node:fs";
 import { rename, rm, writeFile } from "node:fs/promises";
 
 /**
@@ -14,6 +15,17 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * The same, synchronously: for the many tiny records of an execution, where a round trip
+ * through libuv's thread pool costs more than the write. One writer per file (the process that
+ * owns the execution), so the temporary name needs no random part.
+ */
+export function writeFileAtomicSync(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
 }
 
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {

@@ -1,9 +1,9 @@
-import { mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { WorkflowCache } from "../cache/cache.js";
 import { FilesystemCache } from "../cache/filesystem.js";
-import { writeJsonAtomic } from "../common/atomic-write.js";
+import { writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import type { StepNode } from "../graph/step-node.js";
@@ -124,11 +124,11 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       for (const { node, state, result } of dirty.values()) {
         const own = index.steps[node.name]?.status !== "cached" || madeStepDirs.has(node.name);
         if (!own) continue;
-        if (state !== undefined) writeTextAtomicSync(join(stepDir(node), "state.json"), state);
+        if (state !== undefined) writeFileAtomicSync(join(stepDir(node), "state.json"), state);
         if (result !== undefined) linkResult(node, result);
       }
       dirty.clear();
-      writeTextAtomicSync(join(dir, STEPS_INDEX_FILE), `${JSON.stringify(index)}\n`);
+      writeFileAtomicSync(join(dir, STEPS_INDEX_FILE), `${JSON.stringify(index)}\n`);
     };
     const schedule = (): void => {
       if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS) {
@@ -152,7 +152,7 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       writeState: async (state: ExecutionState) => {
         // Step records first, so a finished execution's state never precedes its steps'.
         flush();
-        writeTextAtomicSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+        writeFileAtomicSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
       },
       writeStepState: async (node: StepNode, state: StepState) => {
         index.steps[node.name] = { ...state };
@@ -249,12 +249,6 @@ interface StepsIndex {
 const STEPS_INDEX_FILE = "steps.json";
 
 /** Writes `file` whole or not at all (a sibling temporary file renamed over it), synchronously. */
-function writeTextAtomicSync(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
-}
-
 /** Step names are free text in config; as folder names, keep them readable but safe. */
 function encodeStepName(name: string): string {
   const percent = (char: string) => `%${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
