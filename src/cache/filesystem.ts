@@ -13,7 +13,6 @@ import {
 } from "node:fs";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
@@ -25,6 +24,7 @@ import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
   type Manifest,
+  newManifest,
   readManifest,
 } from "./manifest.js";
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
@@ -176,14 +176,7 @@ export class FilesystemCache implements WorkflowCache {
       path,
       ...hashFileSync(join(data, ...path.split("/"))),
     }));
-    return {
-      manifest: MANIFEST_VERSION,
-      fingerprint,
-      format,
-      created: new Date().toISOString(),
-      formedVersion: formedVersion(),
-      files,
-    };
+    return newManifest(fingerprint, format, files);
   }
 
   /**

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 
 export const MANIFEST_FILE = "manifest.json";
@@ -153,4 +154,16 @@ export async function findDamage(data: string, manifest: Manifest): Promise<stri
     }
   });
   return checks.find((path) => path !== undefined);
+}
+
+/** The manifest of an entry whose data files are `files`. */
+export function newManifest(fingerprint: string, format: string, files: ManifestFile[]): Manifest {
+  return {
+    manifest: MANIFEST_VERSION,
+    fingerprint,
+    format,
+    created: new Date().toISOString(),
+    formedVersion: formedVersion(),
+    files,
+  };
 }

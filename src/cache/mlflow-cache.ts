@@ -18,8 +18,8 @@ import {
   inParallel,
   listTree,
   MANIFEST_FILE,
-  MANIFEST_VERSION,
   type Manifest,
+  newManifest,
   readManifest,
 } from "./manifest.js";
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
@@ -291,12 +291,5 @@ async function describe(data: string, fingerprint: string, format: string): Prom
     path,
     ...(await hashFile(join(data, ...path.split("/")), true)),
   }));
-  return {
-    manifest: MANIFEST_VERSION,
-    fingerprint,
-    format,
-    created: new Date().toISOString(),
-    formedVersion: formedVersion(),
-    files,
-  };
+  return newManifest(fingerprint, format, files);
 }

@@ -7,6 +7,7 @@ import { createAnalysisProgram } from "./create-program.js";
 import { objectView, parameterDefaults, withDefaults } from "./defaults.js";
 import { isInstalledPackageFile } from "./file-stamp.js";
 import { FormedSymbols, resolveAlias } from "./formed-symbols.js";
+import { unwrap } from "./literal-value.js";
 import { ModuleLocator } from "./module-locator.js";
 import { PackageLocator } from "./package-info.js";
 import { RecordingReader } from "./recording-reader.js";
@@ -99,7 +100,7 @@ function stepFunction(symbol: ts.Symbol, checker: ts.TypeChecker): ts.SignatureD
     expression = declaration.initializer;
   else if (declaration !== undefined && ts.isExportAssignment(declaration))
     expression = declaration.expression;
-  const call = expression === undefined ? undefined : skipOuter(expression);
+  const call = expression === undefined ? undefined : unwrap(expression);
   if (call === undefined || !ts.isCallExpression(call)) return undefined;
   const last = call.arguments[call.arguments.length - 1];
   return last === undefined ? undefined : functionOf(last, checker, 0);
@@ -111,7 +112,7 @@ function functionOf(
   checker: ts.TypeChecker,
   depth: number,
 ): ts.SignatureDeclaration | undefined {
-  const expression = skipOuter(node);
+  const expression = unwrap(node);
   if (ts.isArrowFunction(expression) || ts.isFunctionExpression(expression)) return expression;
   if (!ts.isIdentifier(expression) || depth > 3) return undefined;
   const symbol = checker.getSymbolAtLocation(expression);
@@ -147,19 +148,6 @@ function describeParameter(describer: TypeDescriber, parameter: ts.ParameterDecl
 function describeReturn(describer: TypeDescriber, type: ts.Type): TypeDescription {
   const awaited = describer.checker.getAwaitedType(type) ?? type;
   return describer.describe(awaited, NO_MAPPER);
-}
-
-function skipOuter(node: ts.Expression): ts.Expression {
-  let current = node;
-  while (
-    ts.isParenthesizedExpression(current) ||
-    ts.isAsExpression(current) ||
-    ts.isSatisfiesExpression(current) ||
-    ts.isNonNullExpression(current)
-  ) {
-    current = current.expression;
-  }
-  return current;
 }
 
 /** Paths as the compiler keys its source files: `/` separators. */

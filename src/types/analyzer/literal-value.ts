@@ -76,7 +76,8 @@ export function propertyNameText(name: ts.PropertyName | ts.BindingName): string
   return undefined;
 }
 
-function unwrap(expression: ts.Expression): ts.Expression {
+/** The expression under parentheses, `as`, `satisfies`, `<T>` assertions and `!`. */
+export function unwrap(expression: ts.Expression): ts.Expression {
   let node = expression;
   while (
     ts.isParenthesizedExpression(node) ||
