@@ -93,6 +93,63 @@ describe("formed workflow run options", () => {
     expect(project.read("logs/all.log")).toContain("[hello] hello from hello: to the file");
   });
 
+  it("stores a result with a user format registered by name from a required module", async () => {
+    const project = fixtureProject(
+      {
+        steps: {
+          table: { type: "rows" },
+          out: { type: "record", label: "rows", value: { type: "ref", ref: "table" } },
+        },
+      },
+      {
+        "formats.ts": `
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { defineFormat, step } from "formed";
+
+/** Rows of numbers as CSV: one line per row. */
+export const csv = defineFormat<number[][]>("csv", {
+  async write(rows, directory) {
+    await writeFile(join(directory, "rows.csv"), rows.map((row) => row.join(",")).join("\\n"));
+  },
+  async read(directory) {
+    const text = await readFile(join(directory, "rows.csv"), "utf8");
+    return text.split("\\n").map((line) => line.split(",").map(Number));
+  },
+});
+
+export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
+`,
+        "formed.yml": "required_modules: [./steps.ts, ./formats.ts]\n",
+      },
+    );
+    const run = await project.formed(["workflow", "run", "config.json", "--execution-id", "csv"]);
+    expect(run.stderr).toContain("completed");
+    expect(JSON.parse(project.read("out-rows.json"))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    const graph = JSON.parse(project.read(".formed/executions/csv/graph.json"));
+    expect(graph.steps.table.format).toBe("csv");
+    expect(project.read(".formed/executions/csv/steps/table/result/data/rows.csv")).toBe("1,2\n3,4");
+  });
+
+  it("applies the environment of formed.yml before configs and steps see it", async () => {
+    const project = fixtureProject(
+      {},
+      {
+        "config.jsonnet":
+          "{ steps: { out: { type: 'record', label: 'env', value: std.extVar('GREETING') } } }",
+        "formed.yml": "required_modules: [./steps.ts]\nenvironment: { GREETING: hello, RETRIES: 3 }\n",
+      },
+    );
+    const run = await project.formed(["workflow", "run", "config.jsonnet", "--execution-id", "env"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(project.read("out-env.json"))).toBe("hello");
+    const metadata = JSON.parse(project.read(".formed/executions/env/metadata.json"));
+    expect(metadata.environment).toEqual({ GREETING: "hello", RETRIES: "3" });
+  });
+
   it("records an execution under its id and refuses the same id again", async () => {
     const project = fixtureProject(simple);
     expect((await project.formed(["workflow", "run", "config.json", "--execution-id", "exp-1"])).code).toBe(
