@@ -38,7 +38,10 @@ describe("ProgressReporter", () => {
     expect(out.text().endsWith("running")).toBe(true);
     running.state.status = "completed";
     await reporter.onStepEnd?.(running, node);
-    expect(out.text()).toMatch(/running\r\x1b\[2K {2}✓ train ran \d+\.\d+s\n$/);
+    // The live line is cleared (carriage return, erase line) and replaced by the result.
+    const CLEAR_LINE = "\r\u001b[2K";
+    expect(out.text()).toContain(`running${CLEAR_LINE}  ✓ train ran `);
+    expect(out.text()).toMatch(/✓ train ran \d+\.\d+s\n$/);
     await reporter.onStepStart?.(stepContext("data", "running"), node);
     await reporter.onStepEnd?.(stepContext("data", "cached"), node);
     await reporter.onStepStart?.(stepContext("bad", "running"), node);
@@ -67,6 +70,7 @@ describe("ProgressReporter", () => {
     expect(lines.findIndex((line) => line.includes("… train running"))).toBeLessThan(
       lines.findIndex((line) => line.includes("epoch 1")),
     );
-    expect(out.text()).not.toMatch(/[\r\x1b]/);
+    expect(out.text()).not.toContain("\r");
+    expect(out.text()).not.toContain("\u001b");
   });
 });
