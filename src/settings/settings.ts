@@ -1,6 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
 import { type ConfigIssue, ConfigurationError, describeValue, FormedError } from "../errors.js";
 import { settingsSchema } from "./settings-schema.js";
@@ -58,7 +58,7 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Formed
   const file = await findSettingsFile(options);
   if (file === undefined) return defaultSettings();
 
-  const raw = validate(parseYaml(file, await readFile(file, "utf8")), file);
+  const raw = validate(await settingsValidator(), parseYaml(file, await readFile(file, "utf8")), file);
   const defaults = defaultSettings();
   const environment: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw.environment ?? {})) environment[name] = String(value);
@@ -115,12 +115,30 @@ function parseYaml(file: string, text: string): unknown {
   return document.toJS() ?? {};
 }
 
-let compiled: ValidateFunction | undefined;
+/** The options the schema is compiled with, here and by scripts/build-settings-validator.mjs. */
+export const SETTINGS_AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  allowUnionTypes: true,
+} as const;
 
-function validate(value: unknown, file: string): RawSettings {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true }).compile(
-    settingsSchema,
-  );
+// Built next to this file by `npm run build` (ajv standalone code): loading ajv and compiling
+// the schema costs ~90 ms, on every command. Run from source (tests), the schema is compiled.
+const PRECOMPILED_VALIDATOR = "./settings-validator.js";
+let validator: Promise<ValidateFunction> | undefined;
+
+function settingsValidator(): Promise<ValidateFunction> {
+  validator ??= import(PRECOMPILED_VALIDATOR)
+    .then((module: { validate: ValidateFunction }) => module.validate)
+    .catch(async () => {
+      const { Ajv } = await import("ajv");
+      return new Ajv(SETTINGS_AJV_OPTIONS).compile(settingsSchema);
+    });
+  return validator;
+}
+
+function validate(compiled: ValidateFunction, value: unknown, file: string): RawSettings {
   if (compiled(value)) return value as RawSettings;
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();

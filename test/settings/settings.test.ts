@@ -155,3 +155,28 @@ describe("applyEnvironment", () => {
     expect(process.env.FORMED_TEST_SETTINGS_B).toBe("yes-please");
   });
 });
+
+describe("the precompiled settings validator", () => {
+  it("is built into dist and reports exactly what the schema compiled at run time reports", async () => {
+    const { Ajv } = await import("ajv");
+    const { SETTINGS_AJV_OPTIONS } = await import("../../src/settings/settings.js");
+    const { settingsSchema } = await import("../../src/settings/settings-schema.js");
+    const validatorPath = new URL("../../dist/settings/settings-validator.js", import.meta.url).href;
+    const precompiled = (await import(validatorPath)).validate as (value: unknown) => boolean;
+    const compiled = new Ajv(SETTINGS_AJV_OPTIONS).compile(settingsSchema);
+    const samples = [
+      { required_modules: ["./steps.ts"], workflow: { organizer: "memory" } },
+      { required_modules: "./steps.ts", workflow: { organizer: 3 }, colour: 1 },
+      { logging: { level: "loud" }, environment: { A: [1] } },
+    ];
+    for (const sample of samples) {
+      expect(precompiled(sample)).toBe(compiled(sample));
+      const errors = (validator: unknown) =>
+        ((validator as { errors?: { instancePath: string; keyword: string }[] | null }).errors ?? []).map(
+          (error) => `${error.instancePath} ${error.keyword}`,
+        );
+      expect(errors(precompiled)).toEqual(errors(compiled));
+    }
+    expect(precompiled(samples[1])).toBe(false);
+  });
+});
