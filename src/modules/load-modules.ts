@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseSync } from "oxc-parser";
 import { FormedError } from "../errors.js";
 import type { LoadedModule } from "./loaded-module.js";
-import { installTypeScriptHooks } from "./typescript-hooks.js";
+import { installTypeScriptHooks, preloadFormedNamespace } from "./typescript-hooks.js";
 
 const MODULE_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
@@ -46,6 +46,7 @@ export async function loadRequiredModules(
     }
   }
   if (targets.length === 0) return [];
+  await preloadFormedNamespace();
   installTypeScriptHooks(cwd);
   const loaded: LoadedModule[] = [];
   for (const target of targets) {
@@ -65,6 +66,7 @@ export async function importModuleFrom(specifier: string, fromDir: string): Prom
   const [target] = resolveSpecifier(specifier, cwd);
   if (target === undefined)
     throw new FormedError("E_MODULE", `"${specifier}" names a folder with no module in it`);
+  await preloadFormedNamespace();
   installTypeScriptHooks(cwd);
   return importModule(target);
 }
