@@ -26,7 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseSync } from "oxc-parser";
 import { FormedError } from "../errors.js";
 import type { LoadedModule } from "./loaded-module.js";
-import { installTypeScriptHooks, preloadFormedNamespace } from "./typescript-hooks.js";
+import { installCommonJsHooks, installEsmHooks, preloadFormedNamespace } from "./typescript-hooks.js";
 
 const MODULE_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 
@@ -47,10 +47,9 @@ export async function loadRequiredModules(
   }
   if (targets.length === 0) return [];
   await preloadFormedNamespace();
-  installTypeScriptHooks(cwd);
   const loaded: LoadedModule[] = [];
   for (const target of targets) {
-    loaded.push({ ...target, exports: await importModule(target) });
+    loaded.push({ ...target, exports: await importModule(target, cwd) });
   }
   return loaded;
 }
@@ -67,8 +66,7 @@ export async function importModuleFrom(specifier: string, fromDir: string): Prom
   if (target === undefined)
     throw new FormedError("E_MODULE", `"${specifier}" names a folder with no module in it`);
   await preloadFormedNamespace();
-  installTypeScriptHooks(cwd);
-  return importModule(target);
+  return importModule(target, cwd);
 }
 
 function isPathSpecifier(specifier: string): boolean {
@@ -203,14 +201,28 @@ function conditionalTarget(entry: unknown): string | undefined {
   return undefined;
 }
 
-async function importModule(target: Omit<LoadedModule, "exports">): Promise<Record<string, unknown>> {
-  let namespace: Record<string, unknown>;
+/**
+ * CommonJS modules (a `.cts` file, or `.ts`/`.js` in a package without `"type": "module"`) are
+ * required in this thread; ES modules are imported through the module hooks.
+ */
+async function importModule(
+  target: Omit<LoadedModule, "exports">,
+  cwd: string,
+): Promise<Record<string, unknown>> {
+  if (isCommonJs(target.file)) {
+    installCommonJsHooks();
+    try {
+      return commonJsExports({ default: createRequire(target.file)(target.file) });
+    } catch (error) {
+      throw loadError(target, error);
+    }
+  }
+  installEsmHooks(cwd);
   try {
-    namespace = (await import(pathToFileURL(target.file).href)) as Record<string, unknown>;
+    return { ...((await import(pathToFileURL(target.file).href)) as Record<string, unknown>) };
   } catch (error) {
     throw loadError(target, error);
   }
-  return isCommonJs(target.file) ? commonJsExports(namespace) : { ...namespace };
 }
 
 /**

@@ -23,28 +23,41 @@ export async function resolve(specifier, context, nextResolve) {
 `;
 
 // Symbol.for: two copies of this module in one process must not register twice.
-const REGISTERED = Symbol.for("formed.modules.typescript-hooks");
+const REGISTERED_CJS = Symbol.for("formed.modules.typescript-hooks.cjs");
+const REGISTERED_ESM = Symbol.for("formed.modules.typescript-hooks.esm");
+
+// The hooks below make TypeScript loadable (tsx, transpiling with esbuild) and resolve `formed`
+// to this package. Each kind is installed once per process, when first needed: Node's hooks
+// cannot be scoped to one call. The first ES module caller's `tsconfig.json` (in `cwd`), if any,
+// sets compiler options such as `experimentalDecorators`; without one, decorators are TC39
+// standard decorators.
 
 /**
- * Makes `import()` load TypeScript (tsx, transpiling with esbuild) and resolve `formed` to this
- * package, for ES modules and CommonJS alike. Once per process: Node's hooks cannot be scoped to
- * one call. The first caller's `tsconfig.json` (in `cwd`), if any, sets compiler options such as
- * `experimentalDecorators`; without one, decorators are TC39 standard decorators.
+ * What `require()` of TypeScript needs: tsx's CommonJS hooks, in this thread. Enough for the
+ * common case of `.ts` files in a project without `"type": "module"`.
  */
-export function installTypeScriptHooks(cwd: string): void {
-  const holder = globalThis as { [REGISTERED]?: true };
-  if (holder[REGISTERED]) return;
-  holder[REGISTERED] = true;
-
-  const tsconfig = join(cwd, "tsconfig.json");
+export function installCommonJsHooks(): void {
+  const holder = globalThis as { [REGISTERED_CJS]?: true };
+  if (holder[REGISTERED_CJS]) return;
+  holder[REGISTERED_CJS] = true;
   registerCjs();
+  patchRequire(packageRoot());
+}
+
+/**
+ * What `import()` of TypeScript as ES modules needs: tsx's module hooks, which Node runs in a
+ * thread of their own (starting it costs ~80 ms, so only ES module projects pay it).
+ */
+export function installEsmHooks(cwd: string): void {
+  const holder = globalThis as { [REGISTERED_ESM]?: true };
+  if (holder[REGISTERED_ESM]) return;
+  holder[REGISTERED_ESM] = true;
+  const tsconfig = join(cwd, "tsconfig.json");
   registerEsm({ tsconfig: existsSync(tsconfig) ? tsconfig : false });
-  const root = packageRoot();
   // Registered after tsx so that it runs first: hooks chain last-in, first-out.
   register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
-    data: { parentURL: pathToFileURL(join(root, "package.json")).href },
+    data: { parentURL: pathToFileURL(join(packageRoot(), "package.json")).href },
   });
-  patchRequire(root);
 }
 
 type ResolveFilename = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;
