@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import type { ProjectTypes } from "../type-description.js";
 import { AnalysisCache } from "./analysis-cache.js";
+import { analyzeInChildProcess } from "./analyze-in-process.js";
 import type { AnalyzeInput, TypeAnalyzer } from "./analyzer.js";
 import { compilerAnalyzerVersion } from "./compiler-version.js";
 
@@ -10,7 +11,10 @@ export const ANALYZER_VERSION = "1";
 export interface AnalyzeProjectInput extends AnalyzeInput {
   /** Where results are cached. Default `<cwd>/.formed/types/`. */
   readonly cacheDir?: string;
-  /** The implementation to use. Default: the TypeScript compiler API (loaded only on a cache miss). */
+  /**
+   * The implementation to use, in this process. Default: the TypeScript compiler API, run on a
+   * cache miss only, in a child process (analyzer-process.ts) so its heap never burdens this one.
+   */
   readonly analyzer?: TypeAnalyzer;
 }
 
@@ -24,12 +28,10 @@ export interface ProjectTypesResult {
 /** Counts analyses in this process, so tests and benchmarks can tell a cached run from a real one. */
 export const analyzerStats = { analyses: 0, cacheHits: 0 };
 
-let compilerAnalyzer: Promise<TypeAnalyzer> | undefined;
-
 /**
  * The types of the given steps and of everything they reach: from the cache when no file the
- * last analysis read has changed, otherwise by analyzing the project's source. Asynchronous only
- * so that the compiler (slow to load) is imported when an analysis is actually needed.
+ * last analysis read has changed, otherwise by analyzing the project's source (by default in a
+ * child process: the compiler is slow to load and large, and a cached run never needs it).
  */
 export async function analyzeProjectTypes(input: AnalyzeProjectInput): Promise<ProjectTypes> {
   return (await analyzeProjectTypesWithInfo(input)).types;
@@ -54,11 +56,10 @@ export async function analyzeProjectTypesWithInfo(input: AnalyzeProjectInput): P
     return { types: cached, fromCache: true, durationMs: performance.now() - started };
   }
   analyzerStats.analyses++;
-  compilerAnalyzer ??= import("./compiler-type-analyzer.js").then(
-    (module) => new module.CompilerTypeAnalyzer(),
-  );
-  const analyzer = input.analyzer ?? (await compilerAnalyzer);
-  const analysis = analyzer.analyze({ cwd, steps });
+  const analysis =
+    input.analyzer === undefined
+      ? await analyzeInChildProcess({ cwd, steps })
+      : input.analyzer.analyze({ cwd, steps });
   cache.set(key, analysis.filesRead, analysis.types);
   return { types: analysis.types, fromCache: false, durationMs: performance.now() - started };
 }
