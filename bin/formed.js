@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
+// The CLI runs from the bundle (scripts/bundle.mjs), which also holds the API users' steps import.
+import { runFormedCli } from "../dist/formed.js";
 
-const code = await main(process.argv.slice(2));
+const code = await runFormedCli(process.argv.slice(2));
 // A canceled run may leave an abandoned step running: do not wait for it.
 if (code === 130) process.exit(code);
 process.exitCode = code;

@@ -7,6 +7,24 @@ describe("the public API", () => {
     expect(Object.keys(formed).sort()).toMatchSnapshot();
   });
 
+  // The built package (what `import "formed"` loads) re-exports the API from the CLI's bundle:
+  // the same names, and the very objects the CLI uses (one registry of step contexts, one
+  // FormedError class for instanceof).
+  it("the built entry exports the same names, from the bundle the CLI runs", async () => {
+    const built = (await import(new URL("../dist/index.js", import.meta.url).href)) as Record<
+      string,
+      unknown
+    >;
+    const bundle = (await import(new URL("../dist/formed.js", import.meta.url).href)) as Record<
+      string,
+      unknown
+    >;
+    expect(Object.keys(built).sort()).toEqual(Object.keys(formed).sort());
+    for (const name of Object.keys(built)) expect(built[name]).toBe(bundle[name]);
+    expect(typeof bundle.runFormedCli).toBe("function");
+    expect("runFormedCli" in built).toBe(false);
+  });
+
   it("step() keeps the function callable and carries its options", () => {
     const add = formed.step(
       { name: "math::add", version: "1" },

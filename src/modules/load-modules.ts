@@ -24,7 +24,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseSync } from "oxc-parser";
+import { oxcParser } from "../common/lazy-packages.js";
 import { FormedError } from "../errors.js";
 import type { LoadedModule } from "./loaded-module.js";
 import { installCommonJsHooks, installEsmHooks, preloadFormedNamespace } from "./typescript-hooks.js";
@@ -218,7 +218,7 @@ async function importModule(
       throw loadError(target, error);
     }
   }
-  installEsmHooks(cwd);
+  await installEsmHooks(cwd);
   try {
     return { ...((await import(pathToFileURL(target.file).href)) as Record<string, unknown>) };
   } catch (error) {
@@ -294,7 +294,7 @@ function syntaxErrorAt(file: string, error: unknown): string | undefined {
   if (!(error instanceof SyntaxError)) return undefined;
   try {
     const text = readFileSync(file, "utf8");
-    const offset = parseSync(file, text).errors[0]?.labels[0]?.start;
+    const offset = oxcParser().parseSync(file, text).errors[0]?.labels[0]?.start;
     if (offset === undefined) return undefined;
     const before = text.slice(0, offset).split("\n");
     return `${file}:${before.length}:${before[before.length - 1]!.length + 1}`;

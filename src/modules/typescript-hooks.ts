@@ -2,8 +2,7 @@ import { existsSync } from "node:fs";
 import Module, { register } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { register as registerCjs } from "tsx/cjs/api";
-import { register as registerEsm } from "tsx/esm/api";
+import { tsxCommonJsApi, tsxModuleApi } from "../common/lazy-packages.js";
 import { packageRoot } from "../common/package-info.js";
 
 /**
@@ -40,7 +39,7 @@ export function installCommonJsHooks(): void {
   const holder = globalThis as { [REGISTERED_CJS]?: true };
   if (holder[REGISTERED_CJS]) return;
   holder[REGISTERED_CJS] = true;
-  registerCjs();
+  tsxCommonJsApi().register();
   patchRequire(packageRoot());
 }
 
@@ -48,16 +47,17 @@ export function installCommonJsHooks(): void {
  * What `import()` of TypeScript as ES modules needs: tsx's module hooks, which Node runs in a
  * thread of their own (starting it costs ~80 ms, so only ES module projects pay it).
  */
-export function installEsmHooks(cwd: string): void {
-  const holder = globalThis as { [REGISTERED_ESM]?: true };
-  if (holder[REGISTERED_ESM]) return;
-  holder[REGISTERED_ESM] = true;
-  const tsconfig = join(cwd, "tsconfig.json");
-  registerEsm({ tsconfig: existsSync(tsconfig) ? tsconfig : false });
-  // Registered after tsx so that it runs first: hooks chain last-in, first-out.
-  register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
-    data: { parentURL: pathToFileURL(join(packageRoot(), "package.json")).href },
-  });
+export function installEsmHooks(cwd: string): Promise<void> {
+  const holder = globalThis as { [REGISTERED_ESM]?: Promise<void> };
+  holder[REGISTERED_ESM] ??= (async () => {
+    const tsconfig = join(cwd, "tsconfig.json");
+    (await tsxModuleApi()).register({ tsconfig: existsSync(tsconfig) ? tsconfig : false });
+    // Registered after tsx so that it runs first: hooks chain last-in, first-out.
+    register(`data:text/javascript,${encodeURIComponent(RESOLVE_HOOK)}`, {
+      data: { parentURL: pathToFileURL(join(packageRoot(), "package.json")).href },
+    });
+  })();
+  return holder[REGISTERED_ESM];
 }
 
 type ResolveFilename = (request: string, parent: unknown, isMain: boolean, options?: unknown) => string;

@@ -1,7 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join as joinPath, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseDocument } from "yaml";
+import { packageRoot } from "../common/package-info.js";
 import { type ConfigIssue, ConfigurationError, describeValue, FormedError } from "../errors.js";
 import { settingsSchema } from "./settings-schema.js";
 
@@ -123,19 +125,27 @@ export const SETTINGS_AJV_OPTIONS = {
   allowUnionTypes: true,
 } as const;
 
-// Built next to this file by `npm run build` (ajv standalone code): loading ajv and compiling
+// Built into dist/settings/ by `npm run build` (ajv standalone code): loading ajv and compiling
 // the schema costs ~90 ms, on every command. Run from source (tests), the schema is compiled.
-const PRECOMPILED_VALIDATOR = "./settings-validator.js";
+// Named from the package root, since the compiled code runs from the bundle, dist/formed.js.
 let validator: Promise<ValidateFunction> | undefined;
 
 function settingsValidator(): Promise<ValidateFunction> {
-  validator ??= import(PRECOMPILED_VALIDATOR)
-    .then((module: { validate: ValidateFunction }) => module.validate)
-    .catch(async () => {
-      const { Ajv } = await import("ajv");
-      return new Ajv(SETTINGS_AJV_OPTIONS).compile(settingsSchema);
-    });
+  if (validator !== undefined) return validator;
+  if (import.meta.url.endsWith(".ts")) {
+    validator = compileSettingsValidator();
+  } else {
+    const precompiled = joinPath(packageRoot(), "dist", "settings", "settings-validator.js");
+    validator = import(pathToFileURL(precompiled).href)
+      .then((module: { validate: ValidateFunction }) => module.validate)
+      .catch(compileSettingsValidator);
+  }
   return validator;
+}
+
+async function compileSettingsValidator(): Promise<ValidateFunction> {
+  const { Ajv } = await import("ajv");
+  return new Ajv(SETTINGS_AJV_OPTIONS).compile(settingsSchema);
 }
 
 function validate(compiled: ValidateFunction, value: unknown, file: string): RawSettings {

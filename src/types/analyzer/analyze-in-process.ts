@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { packageRoot } from "../../common/package-info.js";
 import { FormedError } from "../../errors.js";
 import type { AnalyzeInput, TypeAnalysis } from "./analyzer.js";
 
@@ -8,8 +11,11 @@ import type { AnalyzeInput, TypeAnalysis } from "./analyzer.js";
  */
 export function analyzeInChildProcess(input: AnalyzeInput): Promise<TypeAnalysis> {
   const fromSource = import.meta.url.endsWith(".ts");
-  const script = new URL(`./analyzer-process.${fromSource ? "ts" : "js"}`, import.meta.url);
-  const args = fromSource ? ["--import", import.meta.resolve("tsx/esm"), script.pathname] : [script.pathname];
+  // Compiled, this code runs from the bundle (dist/formed.js): the script is named from the root.
+  const script = fromSource
+    ? fileURLToPath(new URL("./analyzer-process.ts", import.meta.url))
+    : join(packageRoot(), "dist", "types", "analyzer", "analyzer-process.js");
+  const args = fromSource ? ["--import", import.meta.resolve("tsx/esm"), script] : [script];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: input.cwd, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
