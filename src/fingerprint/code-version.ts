@@ -10,8 +10,10 @@ import { readFileSync } from "node:fs";
 import { findSourceMap } from "node:module";
 import { extname, isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { parseSync } from "oxc-parser";
+import { oxcParser } from "../common/lazy-packages.js";
+import { formedVersion } from "../common/package-info.js";
 import type { StepCallSite } from "../step/step.js";
+import type { CodeVersionMemo } from "./code-version-memo.js";
 import { ignoredArgumentsOf } from "./ignored-arguments.js";
 import {
   type AstNode,
@@ -62,7 +64,39 @@ export interface ParsedSource {
 const parses = new Map<string, ParsedSource | undefined>();
 const normalized = new WeakMap<AstNode, string>();
 
-export function codeVersion(input: CodeVersionInput): CodeInfo {
+/**
+ * The step function's code version. With a memo, a version computed before from the same
+ * sources is taken from it (see CodeVersionMemo).
+ */
+export function codeVersion(input: CodeVersionInput, memo?: CodeVersionMemo): CodeInfo {
+  if (memo === undefined) return computeCodeVersion(input);
+  const key = memoKey(input);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const info = computeCodeVersion(input);
+  memo.set(key, info);
+  return info;
+}
+
+/** Everything the version depends on: the text of each file it may be read from, and how the function is found in it. */
+function memoKey(input: CodeVersionInput): string {
+  const key = createHash("sha256").update(`${FORM}\0${formedVersion()}`);
+  for (const file of [input.file, input.definedAt?.file]) {
+    const path = file === undefined ? undefined : toPath(file);
+    key.update(`\0${file ?? ""}\0`);
+    if (path !== undefined) {
+      try {
+        key.update(readFileSync(path));
+      } catch {
+        key.update("\0unreadable");
+      }
+    }
+  }
+  key.update(`\0${input.exportName ?? ""}\0${JSON.stringify(input.definedAt ?? null)}\0${input.fnText}`);
+  return key.digest("hex");
+}
+
+function computeCodeVersion(input: CodeVersionInput): CodeInfo {
   if (input.file !== undefined && input.exportName !== undefined) {
     const parsed = parseFile(input.file);
     const fn = parsed === undefined ? undefined : findExportedStep(parsed, input.exportName);
@@ -139,7 +173,7 @@ function parseFile(file: string): ParsedSource | undefined {
 export function parseSource(text: string, lang: Lang): ParsedSource | undefined {
   const key = createHash("sha256").update(`${lang}\0${text}`).digest("hex");
   if (parses.has(key)) return parses.get(key);
-  const result = parseSync(`source.${lang}`, text, {
+  const result = oxcParser().parseSync(`source.${lang}`, text, {
     lang,
     sourceType: "unambiguous",
     preserveParens: false,

@@ -2,6 +2,7 @@ import { closestName } from "../common/closest-name.js";
 import type { WorkflowConfig } from "../config/workflow-config.js";
 import { type ConfigIssue, ConfigurationError } from "../errors.js";
 import { codeVersion } from "../fingerprint/code-version.js";
+import type { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
 import { stepFingerprint } from "../fingerprint/fingerprint.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { RegisteredStep, StepRegistry } from "../step/registry.js";
@@ -17,6 +18,8 @@ export interface BuildGraphOptions {
   readonly file?: string;
   /** Parameter and result types read from the steps' source: arguments are validated against them. */
   readonly types?: ProjectTypes;
+  /** Code versions of earlier runs, so unchanged step sources are not parsed again. */
+  readonly codeVersions?: CodeVersionMemo;
 }
 
 /**
@@ -83,12 +86,15 @@ export class WorkflowGraph {
       const { step } = registered;
       let code = codeVersions.get(registered);
       if (code === undefined) {
-        code = codeVersion({
-          ...(registered.module === undefined ? {} : { file: registered.module.file }),
-          ...(registered.exportName === undefined ? {} : { exportName: registered.exportName }),
-          ...(step.definedAt === undefined ? {} : { definedAt: step.definedAt }),
-          fnText: step.fn.toString(),
-        });
+        code = codeVersion(
+          {
+            ...(registered.module === undefined ? {} : { file: registered.module.file }),
+            ...(registered.exportName === undefined ? {} : { exportName: registered.exportName }),
+            ...(step.definedAt === undefined ? {} : { definedAt: step.definedAt }),
+            fnText: step.fn.toString(),
+          },
+          options.codeVersions,
+        );
         codeVersions.set(registered, code);
       }
       let format: ReturnType<FormatRegistry["resolve"]>;

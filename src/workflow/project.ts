@@ -1,11 +1,12 @@
 import { dirname, join, resolve } from "node:path";
-import { loadWorkflowConfig } from "../config/load-config.js";
+import { type LoadWorkflowConfigOptions, loadWorkflowConfig } from "../config/load-config.js";
 import { validateWorkflowConfigShape, type WorkflowConfig } from "../config/workflow-config.js";
 import { buildValue } from "../construct/build.js";
 import { FormedError } from "../errors.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import { createExecutor } from "../executor/create-executor.js";
 import type { WorkflowExecutor } from "../executor/executor.js";
+import { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import { FormatRegistry } from "../format/registry.js";
 import { WorkflowGraph } from "../graph/graph.js";
@@ -61,6 +62,7 @@ export interface RunOptions {
 export class WorkflowProject {
   readonly #configFiles = new WeakMap<WorkflowGraph, string>();
   #types: Promise<ProjectTypes> | undefined;
+  #codeVersions: CodeVersionMemo | undefined;
 
   private constructor(
     readonly cwd: string,
@@ -75,11 +77,44 @@ export class WorkflowProject {
 
   static async load(options: LoadProjectOptions = {}): Promise<WorkflowProject> {
     const cwd = resolve(options.cwd ?? process.cwd());
+    return WorkflowProject.#open(cwd, await WorkflowProject.#readSettings(cwd, options), options);
+  }
+
+  /**
+   * `load`, then `loadGraph(source)`, with the config evaluated (by the Jsonnet engine, in a
+   * process of its own) while the step modules load. The config sees the environment as
+   * formed.yml sets it, not what step modules may change while loading. Problems are reported
+   * in the order of `load` then `loadGraph`: modules, then step types, then the config.
+   */
+  static async loadWithGraph(
+    source: string,
+    options: LoadProjectOptions & LoadGraphOptions = {},
+  ): Promise<{ project: WorkflowProject; graph: WorkflowGraph }> {
+    const cwd = resolve(options.cwd ?? process.cwd());
+    const settings = await WorkflowProject.#readSettings(cwd, options);
+    const evaluating = loadWorkflowConfig(resolve(cwd, source), configOptions(cwd, options));
+    // Awaited below, once the modules loaded: until then, a failure must not go unhandled.
+    evaluating.catch(() => undefined);
+    const project = await WorkflowProject.#open(cwd, settings, options);
+    await project.types();
+    const { file, config } = await evaluating;
+    return { project, graph: await project.#graphOf(config, file) };
+  }
+
+  static async #readSettings(cwd: string, options: LoadProjectOptions): Promise<FormedSettings> {
     const settings = await loadSettings({
       cwd,
       ...(options.settingsFile === undefined ? {} : { file: options.settingsFile }),
     });
     applyEnvironment(settings);
+    return settings;
+  }
+
+  static async #open(
+    cwd: string,
+    settings: FormedSettings,
+    options: LoadProjectOptions,
+  ): Promise<WorkflowProject> {
     const settingsFile = settings.file;
     const context = settingsFile === undefined ? {} : { settingsFile };
     const classes = new ClassRegistry();
@@ -116,22 +151,35 @@ export class WorkflowProject {
 
   /** Builds the graph of a config file (Jsonnet or JSON) or of a config object, validating every step's arguments. */
   async loadGraph(source: string | WorkflowConfig, options: LoadGraphOptions = {}): Promise<WorkflowGraph> {
-    const types = await this.types();
     if (typeof source !== "string") {
       const config = validateWorkflowConfigShape(source);
-      return WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, types });
+      return this.#buildGraph(config, { types: await this.types() });
     }
-    const { file, config } = await loadWorkflowConfig(resolve(this.cwd, source), {
-      cwd: this.cwd,
-      ...(options.extVars === undefined ? {} : { extVars: options.extVars }),
-      ...(options.tlaVars === undefined ? {} : { tlaVars: options.tlaVars }),
-      ...(options.tlaCodes === undefined ? {} : { tlaCodes: options.tlaCodes }),
-      ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
-      ...(options.engine === undefined ? {} : { engine: options.engine }),
-    });
-    const graph = WorkflowGraph.build(config, { steps: this.steps, formats: this.formats, file, types });
+    const { file, config } = await loadWorkflowConfig(
+      resolve(this.cwd, source),
+      configOptions(this.cwd, options),
+    );
+    return this.#graphOf(config, file);
+  }
+
+  async #graphOf(config: WorkflowConfig, file: string): Promise<WorkflowGraph> {
+    const graph = this.#buildGraph(config, { file, types: await this.types() });
     this.#configFiles.set(graph, file);
     return graph;
+  }
+
+  #buildGraph(config: WorkflowConfig, options: { file?: string; types: ProjectTypes }): WorkflowGraph {
+    this.#codeVersions ??= CodeVersionMemo.open(join(this.cwd, ".formed", "code-versions.json"));
+    try {
+      return WorkflowGraph.build(config, {
+        ...options,
+        steps: this.steps,
+        formats: this.formats,
+        codeVersions: this.#codeVersions,
+      });
+    } finally {
+      this.#codeVersions.save();
+    }
   }
 
   /** Runs the graph as a new execution of the organizer. A failed step fails the execution; see `error`. */
@@ -185,4 +233,15 @@ export class WorkflowProject {
   async readResult(id: string, step: string): Promise<unknown> {
     return this.organizer.readResult(await this.getExecution(id), step, this.formats);
   }
+}
+
+function configOptions(cwd: string, options: LoadGraphOptions): LoadWorkflowConfigOptions {
+  return {
+    cwd,
+    ...(options.extVars === undefined ? {} : { extVars: options.extVars }),
+    ...(options.tlaVars === undefined ? {} : { tlaVars: options.tlaVars }),
+    ...(options.tlaCodes === undefined ? {} : { tlaCodes: options.tlaCodes }),
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
+  };
 }

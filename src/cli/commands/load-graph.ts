@@ -11,18 +11,15 @@ export interface ConfigCommandOptions {
 }
 
 /** Loads the project of the working directory and the graph of `config`, as every config command does. */
-export async function loadProjectAndGraph(
+export function loadProjectAndGraph(
   config: string,
   options: ConfigCommandOptions,
 ): Promise<{ project: WorkflowProject; graph: WorkflowGraph }> {
-  const project = await WorkflowProject.load(
-    options.settings === undefined ? {} : { settingsFile: options.settings },
-  );
-  const graph = await project.loadGraph(config, {
+  return WorkflowProject.loadWithGraph(config, {
+    ...(options.settings === undefined ? {} : { settingsFile: options.settings }),
     ...(options.extVar === undefined ? {} : { extVars: options.extVar }),
     ...(options.tlaStr === undefined ? {} : { tlaVars: options.tlaStr }),
     ...(options.tlaCode === undefined ? {} : { tlaCodes: options.tlaCode }),
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
   });
-  return { project, graph };
 }
