@@ -5,7 +5,7 @@
  * mtime the holder refreshes every `update` ms; a lock not refreshed for `stale` ms belongs to
  * a dead process and is taken over.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FormedError } from "../errors.js";
@@ -74,13 +74,16 @@ export async function lockFingerprint(
   const directory = join(cacheDirectory, LOCK_DIRECTORY);
   const stale = options.stale ?? DEFAULT_LOCK_STALE_MS;
   const update = options.update ?? Math.min(DEFAULT_LOCK_UPDATE_MS, stale / 2);
+  const lockfile = await loadLockfile();
   let delay = FIRST_POLL_MS;
   for (;;) {
-    await mkdir(directory, { recursive: true });
     let lock: FingerprintLock | undefined;
     try {
-      const lockfile = await loadLockfile();
-      const release = await lockfile.lock(join(directory, fingerprint), {
+      makeLockDirectory(directory);
+      // The synchronous API: a computed step takes and releases a lock, and each of the four
+      // calls behind that (mkdir, stat; rmdir) would otherwise be a round trip through the
+      // thread pool. The mtime refresh still runs from a timer.
+      const release = lockfile.lockSync(join(directory, fingerprint), {
         lockfilePath: lockPath(cacheDirectory, fingerprint),
         realpath: false,
         stale,
@@ -96,11 +99,12 @@ export async function lockFingerprint(
           );
         },
       });
-      lock = new FingerprintLock(release);
+      lock = new FingerprintLock(async () => release());
       return lock;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       // ENOENT: .locks was removed between mkdir and lock (someone cleared the cache).
+      if (code === "ENOENT") madeLockDirectories.delete(directory);
       if (code !== "ELOCKED" && code !== "ENOENT") {
         throw new FormedError("E_CACHE", `cannot lock cache entry ${fingerprint} in ${directory}`, {
           cause: error,
@@ -111,6 +115,15 @@ export async function lockFingerprint(
     await sleep(delay * (0.75 + Math.random() * 0.5));
     delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
+}
+
+/** Lock folders made by this process: made once, not before every lock. */
+const madeLockDirectories = new Set<string>();
+
+function makeLockDirectory(directory: string): void {
+  if (madeLockDirectories.has(directory)) return;
+  mkdirSync(directory, { recursive: true });
+  madeLockDirectories.add(directory);
 }
 
 let lockfileModule: Promise<typeof import("proper-lockfile")> | undefined;

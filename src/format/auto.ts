@@ -1,13 +1,16 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FormedError } from "../errors.js";
-import { BinaryFormat } from "./binary.js";
+import { BINARY_RECORDS_FILE, BINARY_VALUE_FILE, BinaryFormat } from "./binary.js";
 import type { Format, FormatContext } from "./format.js";
 import { isOneShotIterator, type OneShotIterator, Reiterable, syncIteratorOf } from "./iterables.js";
 import { JsonFormat } from "./json.js";
 import { isJsonRepresentable } from "./tagged-json.js";
 
-/** Records which format `auto` chose, so reading needs no guessing. */
+/**
+ * Records which format `auto` chose, when its formats are not the built-in ones (whose file
+ * names tell them apart, so no record is written: a file less for every result).
+ */
 export const AUTO_CHOICE_FILE = "auto.json";
 
 export interface AutoFormatOptions {
@@ -26,10 +29,13 @@ export class AutoFormat implements Format {
   readonly identifier = "auto";
   readonly #json: Format;
   readonly #binary: Format;
+  /** True with the built-in JSON and binary formats: their data files say which one wrote them. */
+  readonly #choiceFromFiles: boolean;
 
   constructor(options: AutoFormatOptions = {}) {
     this.#json = options.json ?? new JsonFormat();
     this.#binary = options.binary ?? new BinaryFormat();
+    this.#choiceFromFiles = options.json === undefined && options.binary === undefined;
   }
 
   async write(value: unknown, directory: string, context: FormatContext): Promise<void> {
@@ -46,14 +52,22 @@ export class AutoFormat implements Format {
     }
     const chosen =
       sample === undefined || isJsonRepresentable(sample.value, context.classes) ? this.#json : this.#binary;
-    // Synchronous: a few bytes, written once per result; the thread pool's round trip costs more.
-    writeFileSync(join(directory, AUTO_CHOICE_FILE), JSON.stringify({ format: chosen.identifier }), {
-      flag: "wx",
-    });
+    if (!this.#choiceFromFiles) {
+      // Synchronous: a few bytes, written once per result; the thread pool's round trip costs more.
+      writeFileSync(join(directory, AUTO_CHOICE_FILE), JSON.stringify({ format: chosen.identifier }), {
+        flag: "wx",
+      });
+    }
     await chosen.write(toWrite, directory, context);
   }
 
   async read(directory: string, context: FormatContext): Promise<unknown> {
+    if (this.#choiceFromFiles) {
+      const binary = [BINARY_VALUE_FILE, BINARY_RECORDS_FILE].some((name) =>
+        existsSync(join(directory, name)),
+      );
+      return binary ? this.#binary.read(directory, context) : this.#json.read(directory, context);
+    }
     const path = join(directory, AUTO_CHOICE_FILE);
     let choice: unknown;
     try {

@@ -108,10 +108,12 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     };
 
     // Every step's latest state and result, written whole to steps.json at each flush. A step's
-    // own folder (state.json, result link, out.log) is written only for a step that did work
-    // (ran, is running, failed) or logged: a cached step costs no file of its own, which on a
-    // re-run of thousands of cached steps is most of the organizer's time. The states are
-    // serialized when reported: the executor keeps mutating the objects.
+    // own folder (state.json, result link, out.log) is written only for a step that logged, or
+    // that was not done (running, failed, canceled) when the records were flushed: for a step
+    // that ran quietly and completed, a folder, a state file and a link would only repeat
+    // steps.json, and would cost more than computing a small step (on a cold run of
+    // thousands of them, a third of the time). The states are serialized when reported: the
+    // executor keeps mutating the objects.
     const index: StepsIndex = { steps: {}, results: {} };
     const dirty = new Map<string, { node: StepNode; state?: string; result?: string }>();
     let lastFlush = Date.now();
@@ -122,7 +124,8 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       lastFlush = Date.now();
       if (dirty.size === 0) return;
       for (const { node, state, result } of dirty.values()) {
-        const own = index.steps[node.name]?.status !== "cached" || madeStepDirs.has(node.name);
+        const status = index.steps[node.name]?.status;
+        const own = (status !== "completed" && status !== "cached") || madeStepDirs.has(node.name);
         if (!own) continue;
         if (state !== undefined) writeFileAtomicSync(join(stepDir(node), "state.json"), state);
         if (result !== undefined) linkResult(node, result);

@@ -131,7 +131,8 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
     ]);
     const graph = JSON.parse(project.read(".formed/executions/csv/graph.json"));
     expect(graph.steps.table.format).toBe("csv");
-    expect(project.read(".formed/executions/csv/steps/table/result/data/rows.csv")).toBe("1,2\n3,4");
+    const index = JSON.parse(project.read(".formed/executions/csv/steps.json"));
+    expect(project.read(`.formed/executions/csv/${index.results.table}/data/rows.csv`)).toBe("1,2\n3,4");
   });
 
   it("applies the environment of formed.yml before configs and steps see it", async () => {
@@ -160,9 +161,11 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
     expect(JSON.parse(project.read(".formed/executions/exp-1/state.json")).status).toBe("completed");
-    const stepState = JSON.parse(project.read(".formed/executions/exp-1/steps/sum/state.json"));
-    expect(stepState.status).toBe("completed");
-    expect(existsSync(join(dir, "steps/sum/result"))).toBe(true);
+    // A step that completed without logging is recorded in steps.json alone, with its result.
+    const index = JSON.parse(project.read(".formed/executions/exp-1/steps.json"));
+    expect(index.steps.sum.status).toBe("completed");
+    expect(existsSync(join(dir, index.results.sum, "manifest.json"))).toBe(true);
+    expect(existsSync(join(dir, "steps/sum"))).toBe(false);
     const metadata = JSON.parse(project.read(".formed/executions/exp-1/metadata.json"));
     expect(metadata.node).toBe(process.version);
     expect(metadata.requiredModules).toEqual(["./steps.ts"]);

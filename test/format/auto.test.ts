@@ -1,9 +1,12 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AutoFormat } from "../../src/format/auto.js";
+import { BinaryFormat } from "../../src/format/binary.js";
+import type { Format } from "../../src/format/format.js";
 import { Reiterable } from "../../src/format/iterables.js";
+import { JsonFormat } from "../../src/format/json.js";
 import { describeFormatConformance } from "./conformance.js";
 import { Point, sampleClasses } from "./samples.js";
 
@@ -20,10 +23,43 @@ describe("AutoFormat", () => {
     await rm(directory, { recursive: true, force: true });
     directory = await mkdtemp(join(tmpdir(), "formed-auto-"));
     await new AutoFormat().write(value, directory, context);
-    const choice = (JSON.parse(await readFile(join(directory, "auto.json"), "utf8")) as { format: string })
-      .format;
-    return { choice, read: await new AutoFormat().read(directory, context) };
+    // With the built-in formats, the data file's name is the record of the choice.
+    const files = await readdir(directory);
+    expect(files).toHaveLength(1);
+    const choice = {
+      "value.json": "json",
+      "items.jsonl": "json",
+      "value.v8": "binary",
+      "items.v8records": "binary",
+    }[files[0]!];
+    return {
+      choice: choice ?? `unexpected ${files[0]}`,
+      read: await new AutoFormat().read(directory, context),
+    };
   }
+
+  it("records its choice in auto.json when given formats of its own, and reads by it", async () => {
+    directory = await mkdtemp(join(tmpdir(), "formed-auto-"));
+    const json = new JsonFormat();
+    const custom: Format = {
+      identifier: "custom-binary",
+      write: (value, dir, ctx) => new BinaryFormat().write(value, dir, ctx),
+      read: (dir, ctx) => new BinaryFormat().read(dir, ctx),
+    };
+    const auto = new AutoFormat({ json, binary: custom });
+    await auto.write(new Uint8Array([7, 8]), directory, context);
+    expect(JSON.parse(await readFile(join(directory, "auto.json"), "utf8"))).toEqual({
+      format: "custom-binary",
+    });
+    expect(await auto.read(directory, context)).toEqual(new Uint8Array([7, 8]));
+  });
+
+  it("reads an entry written with auto.json beside the data (by earlier versions)", async () => {
+    directory = await mkdtemp(join(tmpdir(), "formed-auto-"));
+    await writeFile(join(directory, "auto.json"), JSON.stringify({ format: "json" }));
+    await new JsonFormat().write({ kept: true }, directory, context);
+    expect(await new AutoFormat().read(directory, context)).toEqual({ kept: true });
+  });
 
   it("picks json for JSON-representable values and binary for the rest", async () => {
     expect((await choiceFor({ a: [1, new Date(0), new Map(), new Point(1, 2), 5n] })).choice).toBe("json");
