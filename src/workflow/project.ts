@@ -137,7 +137,6 @@ export class WorkflowProject {
   async types(): Promise<ProjectTypes> {
     this.#types ??= analyzeProjectTypes({
       cwd: this.cwd,
-      cacheDir: join(this.cwd, ".formed", "types"),
       steps: this.steps
         .entries()
         .flatMap((entry) =>

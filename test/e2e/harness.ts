@@ -62,7 +62,14 @@ export function runFormed(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [FORMED_BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, FORMED_DEBUG: "", NO_COLOR: "1", ...options.env },
+      // Each project its own user cache (the type analysis): a test can look at it in isolation.
+      env: {
+        ...process.env,
+        FORMED_DEBUG: "",
+        NO_COLOR: "1",
+        FORMED_CACHE_DIR: join(options.cwd, ".formed-cache"),
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

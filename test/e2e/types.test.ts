@@ -193,7 +193,7 @@ describe("objects from config, by the steps' TypeScript types", () => {
   it("analyzes the sources once, and again only when a file changes", async () => {
     const project = typedProject();
     await project.formed(["workflow", "check", "config.json"]);
-    const cacheDir = join(project.dir, ".formed", "types");
+    const cacheDir = join(project.dir, ".formed-cache", "types");
     const entries = () =>
       readdirSync(cacheDir)
         .map((name) => `${name}@${statSync(join(cacheDir, name)).mtimeMs}`)

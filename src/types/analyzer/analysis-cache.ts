@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ProjectTypes } from "../type-description.js";
 import { contentHash, type FileStamp, stampMatches } from "./file-stamp.js";
@@ -10,10 +10,14 @@ interface CacheEntry {
   readonly types: ProjectTypes;
 }
 
+/** Entries kept: the least recently written beyond this are removed when one is added. */
+export const MAX_ANALYSIS_ENTRIES = 256;
+
 /**
  * Analysis results on disk, one file per input (working directory, steps, analyzer and compiler
  * version). An entry is used only while every file the analysis read still matches its stamp,
- * so a run with unchanged sources costs reading the entry and hashing the user's files.
+ * so a run with unchanged sources costs reading the entry and hashing the user's files. The
+ * folder is shared by all of a user's projects, so it is kept to MAX_ANALYSIS_ENTRIES.
  */
 export class AnalysisCache {
   constructor(private readonly dir: string) {}
@@ -43,8 +47,24 @@ export class AnalysisCache {
       const temporary = `${this.#file(key)}.${process.pid}.${Date.now()}.tmp`;
       writeFileSync(temporary, JSON.stringify(entry));
       renameSync(temporary, this.#file(key));
+      this.#prune();
     } catch {
       // Read-only or missing cache folder: analyze again next time.
+    }
+  }
+
+  /** Removes the oldest entries beyond MAX_ANALYSIS_ENTRIES (runs only after an analysis, ~1 s anyway). */
+  #prune(): void {
+    const names = readdirSync(this.dir).filter((name) => name.endsWith(".json"));
+    if (names.length <= MAX_ANALYSIS_ENTRIES) return;
+    const byAge = names
+      .map((name) => ({
+        name,
+        mtime: statSync(join(this.dir, name), { throwIfNoEntry: false })?.mtimeMs ?? 0,
+      }))
+      .sort((a, b) => a.mtime - b.mtime);
+    for (const { name } of byAge.slice(0, names.length - MAX_ANALYSIS_ENTRIES)) {
+      rmSync(join(this.dir, name), { force: true });
     }
   }
 

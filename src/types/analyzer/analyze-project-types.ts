@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { userCacheDirectory } from "../../common/user-cache.js";
 import type { ProjectTypes } from "../type-description.js";
 import { AnalysisCache } from "./analysis-cache.js";
 import { analyzeInChildProcess } from "./analyze-in-process.js";
@@ -9,7 +10,7 @@ import { compilerAnalyzerVersion } from "./compiler-version.js";
 export const ANALYZER_VERSION = "1";
 
 export interface AnalyzeProjectInput extends AnalyzeInput {
-  /** Where results are cached. Default `<cwd>/.formed/types/`. */
+  /** Where results are cached. Default `types/` in the user's formed cache (see userCacheDirectory). */
   readonly cacheDir?: string;
   /**
    * The implementation to use, in this process. Default: the TypeScript compiler API, run on a
@@ -41,7 +42,7 @@ export async function analyzeProjectTypesWithInfo(input: AnalyzeProjectInput): P
   const started = performance.now();
   const cwd = resolve(input.cwd);
   const cache = new AnalysisCache(
-    input.cacheDir === undefined ? join(cwd, ".formed", "types") : resolve(input.cacheDir),
+    input.cacheDir === undefined ? join(userCacheDirectory(), "types") : resolve(input.cacheDir),
   );
   const steps = input.steps.map((step) => ({
     name: step.name,

@@ -1,13 +1,14 @@
-import { existsSync, utimesSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { MAX_ANALYSIS_ENTRIES } from "../../../src/types/analyzer/analysis-cache.js";
 import {
   analyzeProjectTypesWithInfo,
   analyzerStats,
   type TypeAnalyzer,
 } from "../../../src/types/analyzer/index.js";
 import { write } from "../../support/files.js";
-import { cacheDirOf, fixtureProject } from "./fixture-project.js";
+import { defaultCacheDir, fixtureProject } from "./fixture-project.js";
 
 const STEPS = `
 import { step } from "formed";
@@ -22,7 +23,7 @@ describe("analyzer: cache", () => {
     const dir = fixtureProject({ "steps.ts": STEPS, "options.ts": OPTIONS });
     const first = await analyzeProjectTypesWithInfo({ cwd: dir, steps });
     expect(first.fromCache).toBe(false);
-    expect(existsSync(cacheDirOf(dir))).toBe(true);
+    expect(existsSync(defaultCacheDir())).toBe(true);
 
     const analyses = analyzerStats.analyses;
     const second = await analyzeProjectTypesWithInfo({ cwd: dir, steps });
@@ -47,6 +48,25 @@ describe("analyzer: cache", () => {
     const later = new Date(Date.now() + 5_000);
     utimesSync(stub, later, later);
     expect((await analyzeProjectTypesWithInfo({ cwd: dir, steps })).fromCache).toBe(false);
+  });
+
+  it("keeps the shared cache folder to MAX_ANALYSIS_ENTRIES, dropping the oldest", async () => {
+    const dir = fixtureProject({ "steps.ts": STEPS, "options.ts": OPTIONS });
+    const cacheDir = join(dir, "shared");
+    mkdirSync(cacheDir);
+    const old = new Date(Date.now() - 60_000);
+    for (let i = 0; i < MAX_ANALYSIS_ENTRIES + 5; i++) {
+      const file = join(cacheDir, `old-${String(i).padStart(3, "0")}.json`);
+      writeFileSync(file, "{}");
+      const when = new Date(old.getTime() + i * 1000);
+      utimesSync(file, when, when);
+    }
+    expect((await analyzeProjectTypesWithInfo({ cwd: dir, steps, cacheDir })).fromCache).toBe(false);
+    const left = readdirSync(cacheDir);
+    expect(left).toHaveLength(MAX_ANALYSIS_ENTRIES);
+    // The six oldest went (five over, plus room for the new one); the new entry stayed.
+    expect(left.filter((name) => name.startsWith("old-")).sort()[0]).toBe("old-006.json");
+    expect((await analyzeProjectTypesWithInfo({ cwd: dir, steps, cacheDir })).fromCache).toBe(true);
   });
 
   it("keys the cache by the steps asked for and honours cacheDir", async () => {

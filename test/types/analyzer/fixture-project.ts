@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { userCacheDirectory } from "../../../src/common/user-cache.js";
 import { tempDir, write } from "../../support/files.js";
 
 /**
@@ -28,6 +29,7 @@ export function fixtureProject(files: Record<string, string>): string {
   return dir;
 }
 
-export function cacheDirOf(dir: string): string {
-  return join(dir, ".formed", "types");
+/** Where analyses are cached by default: the user cache (the test run's own, see global-setup.ts). */
+export function defaultCacheDir(): string {
+  return join(userCacheDirectory(), "types");
 }
