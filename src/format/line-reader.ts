@@ -3,6 +3,7 @@
  * Lines are cut on the newline byte before decoding, which is safe in UTF-8 (0x0A never occurs
  * inside a multi-byte sequence), so a chunk is decoded with one toString and one split.
  */
+import { isAscii } from "node:buffer";
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 
 const CHUNK_SIZE = 1024 * 1024;
@@ -25,14 +26,14 @@ export function* readLinesSync(path: string): Generator<string, void, undefined>
       end += read;
       const last = buffer.lastIndexOf(NEWLINE, end - 1);
       if (last < 0) continue;
-      const lines = buffer.toString("utf8", 0, last).split("\n");
+      const lines = decode(buffer, 0, last).split("\n");
       // Keep the unfinished line at the start of the buffer for the next read.
       buffer.copy(buffer, 0, last + 1, end);
       end -= last + 1;
       yield* lines;
     }
     // A last line without newline: only a truncated file has one; the cache verifies sizes.
-    if (end > 0) yield buffer.toString("utf8", 0, end);
+    if (end > 0) yield decode(buffer, 0, end);
   } finally {
     closeSync(fd);
   }
@@ -52,10 +53,20 @@ export async function* readLines(path: string): AsyncGenerator<string, void, und
       }
       // A copy, so the carried tail does not pin the whole chunk in memory.
       carry = last + 1 < data.length ? Buffer.from(data.subarray(last + 1)) : undefined;
-      yield* data.toString("utf8", 0, last).split("\n");
+      yield* decode(data, 0, last).split("\n");
     }
-    if (carry !== undefined) yield carry.toString("utf8");
+    if (carry !== undefined) yield decode(carry, 0, carry.length);
   } finally {
     stream.destroy();
   }
+}
+
+/**
+ * UTF-8 text of `bytes[start, end)`. Pure ASCII (most JSON) decodes as latin1, to the same
+ * string: checking costs ~0.05 ns a byte (SIMD), the UTF-8 decoder ~0.9 ns, latin1 ~0.2 ns.
+ */
+function decode(bytes: Buffer, start: number, end: number): string {
+  return isAscii(bytes.subarray(start, end))
+    ? bytes.toString("latin1", start, end)
+    : bytes.toString("utf8", start, end);
 }
