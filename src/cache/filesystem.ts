@@ -21,10 +21,9 @@ import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.
 import {
   checkFingerprint,
   findDamage,
-  MANIFEST_FILE,
-  MANIFEST_VERSION,
   type Manifest,
   newManifest,
+  parseManifest,
   readManifest,
 } from "./manifest.js";
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
@@ -38,16 +37,20 @@ export interface FilesystemCacheOptions {
   lock?: LockOptions;
 }
 
-/** The directory holding what the format wrote, inside an entry. */
-export const DATA_DIRECTORY = "data";
+/**
+ * An entry's manifest, beside what the format wrote. Namespaced and hidden so that no format
+ * plausibly writes a file of that name (one that does is refused).
+ */
+export const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
 
 const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM"]);
 
 /**
- * Results on disk: `<directory>/<fp[0..1]>/<fp>/` holds `data/` (the format's files) and
- * `manifest.json` (format, each file's size and sha256). An entry is written in
+ * Results on disk: `<directory>/<fp[0..1]>/<fp>/` holds the format's files and
+ * `.formed-manifest.json` (format, each file's size and sha256). An entry is written in
  * `<directory>/.tmp/`, given its manifest last and renamed into place, so whatever kills the
- * process, an entry is complete or absent. `has` checks the manifest and every file's size;
+ * process, an entry is complete or absent. One folder per entry: on ext4 making a folder costs
+ * more than any other step of a small put. `has` checks the manifest and every file's size;
  * `get` verifies every checksum; a damaged entry is removed and reported as a miss, so the
  * step is recomputed.
  *
@@ -77,7 +80,7 @@ export class FilesystemCache implements WorkflowCache {
   /** The entry's directory when a complete-looking entry exists (its manifest is there). */
   entryPath(fingerprint: string): string | undefined {
     const entry = this.#entryDirectory(fingerprint);
-    return existsSync(join(entry, MANIFEST_FILE)) ? entry : undefined;
+    return existsSync(join(entry, ENTRY_MANIFEST_FILE)) ? entry : undefined;
   }
 
   /** True when the manifest parses, names the key's format, and every file has its size. */
@@ -91,7 +94,7 @@ export class FilesystemCache implements WorkflowCache {
     if (manifest === undefined || manifest.fingerprint !== key.fingerprint) return false;
     if (manifest.format !== key.format.identifier) return false;
     for (const file of manifest.files) {
-      const stats = statSync(join(entry, DATA_DIRECTORY, file.path), { throwIfNoEntry: false });
+      const stats = statSync(join(entry, file.path), { throwIfNoEntry: false });
       if (stats === undefined || stats.size !== file.size) return false;
     }
     return true;
@@ -100,7 +103,7 @@ export class FilesystemCache implements WorkflowCache {
   async get(key: CacheKey): Promise<unknown> {
     const { fingerprint } = key;
     const entry = this.#entryDirectory(fingerprint);
-    const manifest = await readManifest(entry);
+    const manifest = await readManifest(entry, ENTRY_MANIFEST_FILE);
     if (manifest === undefined || manifest.fingerprint !== fingerprint) {
       if (!existsSync(entry)) throw new CacheMissError(fingerprint);
       await this.delete(fingerprint);
@@ -112,12 +115,12 @@ export class FilesystemCache implements WorkflowCache {
         `it is stored in format "${manifest.format}", not "${key.format.identifier}"`,
       );
     }
-    const damaged = await findDamage(join(entry, DATA_DIRECTORY), manifest);
+    const damaged = await findDamage(entry, manifest);
     if (damaged !== undefined) {
       await this.delete(fingerprint);
-      throw new CacheMissError(fingerprint, `${DATA_DIRECTORY}/${damaged} is damaged; the entry was removed`);
+      throw new CacheMissError(fingerprint, `${damaged} is damaged; the entry was removed`);
     }
-    return key.format.read(join(entry, DATA_DIRECTORY), this.#context);
+    return key.format.read(entry, this.#context);
   }
 
   async put(key: CacheKey, value: unknown): Promise<unknown> {
@@ -128,9 +131,11 @@ export class FilesystemCache implements WorkflowCache {
     const temp = join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
     try {
       makeTempDirectory(temp);
-      await format.write(value, join(temp, DATA_DIRECTORY), this.#context);
+      await format.write(value, temp, this.#context);
       const manifest = this.#describe(temp, fingerprint, format.identifier);
-      writeFileSync(join(temp, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, { flag: "wx" });
+      writeFileSync(join(temp, ENTRY_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
+        flag: "wx",
+      });
       await this.#install(temp, entry, key);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
@@ -138,7 +143,7 @@ export class FilesystemCache implements WorkflowCache {
     }
     // Read from the entry (ours, or the one another process installed first) without
     // re-verifying: it was checked when written.
-    return format.read(join(entry, DATA_DIRECTORY), this.#context);
+    return format.read(entry, this.#context);
   }
 
   /** Removes the entry: first renamed out of sight (atomic), then deleted. */
@@ -169,13 +174,16 @@ export class FilesystemCache implements WorkflowCache {
     return join(this.directory, fingerprint.slice(0, 2), fingerprint);
   }
 
-  /** Hashes every data file and builds the manifest. */
+  /** Hashes every file the format wrote and builds the manifest. */
   #describe(temp: string, fingerprint: string, format: string): Manifest {
-    const data = join(temp, DATA_DIRECTORY);
-    const files = listFilesSync(data).map((path) => ({
-      path,
-      ...hashFileSync(join(data, ...path.split("/"))),
-    }));
+    const paths = listFilesSync(temp);
+    if (paths.includes(ENTRY_MANIFEST_FILE)) {
+      throw new FormedError(
+        "E_FORMAT",
+        `format "${format}" wrote ${ENTRY_MANIFEST_FILE}, a name the filesystem cache keeps for its manifest`,
+      );
+    }
+    const files = paths.map((path) => ({ path, ...hashFileSync(join(temp, ...path.split("/"))) }));
     return newManifest(fingerprint, format, files);
   }
 
@@ -211,7 +219,7 @@ export class FilesystemCache implements WorkflowCache {
   }
 }
 
-/** `<temp>/data/`: two mkdirs, not `recursive`'s three, once `.tmp/` exists. */
+/** One mkdir, not `recursive`'s two, once `.tmp/` exists. */
 function makeTempDirectory(temp: string): void {
   try {
     mkdirSync(temp);
@@ -219,43 +227,17 @@ function makeTempDirectory(temp: string): void {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     mkdirSync(temp, { recursive: true });
   }
-  mkdirSync(join(temp, DATA_DIRECTORY));
 }
 
 /** `readManifest`, synchronously: `has` runs once per step of every run. */
 function readManifestSync(entryDirectory: string): Manifest | undefined {
   let text: string;
   try {
-    text = readFileSync(join(entryDirectory, MANIFEST_FILE), "utf8");
+    text = readFileSync(join(entryDirectory, ENTRY_MANIFEST_FILE), "utf8");
   } catch {
     return undefined;
   }
-  try {
-    const parsed = JSON.parse(text) as Partial<Manifest> | null;
-    // The same checks as manifest.ts's readManifest.
-    if (
-      parsed === null ||
-      typeof parsed !== "object" ||
-      parsed.manifest !== MANIFEST_VERSION ||
-      typeof parsed.fingerprint !== "string" ||
-      typeof parsed.format !== "string" ||
-      !Array.isArray(parsed.files) ||
-      !parsed.files.every(
-        (file: unknown) =>
-          typeof file === "object" &&
-          file !== null &&
-          typeof (file as { path?: unknown }).path === "string" &&
-          !(file as { path: string }).path.split("/").includes("..") &&
-          typeof (file as { size?: unknown }).size === "number" &&
-          typeof (file as { sha256?: unknown }).sha256 === "string",
-      )
-    ) {
-      return undefined;
-    }
-    return parsed as Manifest;
-  } catch {
-    return undefined;
-  }
+  return parseManifest(text);
 }
 
 /** Every regular file under `root`, relative and "/"-separated, sorted. */

@@ -88,16 +88,24 @@ export async function inParallel<T, R>(items: readonly T[], task: (item: T) => P
 }
 
 /**
- * The manifest in `entryDirectory`, or undefined when it is absent or not a manifest (a
- * truncated write, an entry of another layout version).
+ * The manifest `file` (default manifest.json) in `entryDirectory`, or undefined when it is
+ * absent or not a manifest (a truncated write, an entry of another layout version).
  */
-export async function readManifest(entryDirectory: string): Promise<Manifest | undefined> {
+export async function readManifest(
+  entryDirectory: string,
+  file: string = MANIFEST_FILE,
+): Promise<Manifest | undefined> {
   let text: string;
   try {
-    text = await readFile(join(entryDirectory, MANIFEST_FILE), "utf8");
+    text = await readFile(join(entryDirectory, file), "utf8");
   } catch {
     return undefined;
   }
+  return parseManifest(text);
+}
+
+/** The manifest in `text`, or undefined when it is not one. */
+export function parseManifest(text: string): Manifest | undefined {
   try {
     const parsed = JSON.parse(text) as unknown;
     return isManifest(parsed) ? parsed : undefined;

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CacheMissError } from "../../src/cache/cache.js";
 import { FilesystemCache } from "../../src/cache/filesystem.js";
 import { AutoFormat } from "../../src/format/auto.js";
+import type { Format } from "../../src/format/format.js";
 import { JsonFormat } from "../../src/format/json.js";
 import { sampleClasses } from "../format/samples.js";
 import { kill, spawnFixture, waitForLine } from "./child-process.js";
@@ -44,14 +45,14 @@ describe("FilesystemCache", () => {
     return found;
   }
 
-  it("lays an entry out as <fp[0..1]>/<fp>/{data/, manifest.json}", async () => {
+  it("lays an entry out as <fp[0..1]>/<fp>/ with the format's files and .formed-manifest.json", async () => {
     const cache = await freshCache();
     const fp = fingerprint();
     await cache.put({ fingerprint: fp, format: json }, { a: 1 });
     const entry = join(directory, fp.slice(0, 2), fp);
     expect(cache.entryPath(fp)).toBe(entry);
-    expect((await readdir(entry)).sort()).toEqual(["data", "manifest.json"]);
-    const manifest = JSON.parse(await readFile(join(entry, "manifest.json"), "utf8"));
+    expect((await readdir(entry)).sort()).toEqual([".formed-manifest.json", "value.json"]);
+    const manifest = JSON.parse(await readFile(join(entry, ".formed-manifest.json"), "utf8"));
     const packageJson = await readFile(new URL("../../package.json", import.meta.url), "utf8");
     const packageVersion = (JSON.parse(packageJson) as { version: string }).version;
     expect(manifest).toMatchObject({
@@ -70,7 +71,7 @@ describe("FilesystemCache", () => {
     const cache = await freshCache();
     const key = { fingerprint: fingerprint(), format: json };
     await cache.put(key, { text: "a".repeat(10_000) });
-    const file = join(cache.entryPath(key.fingerprint)!, "data", "value.json");
+    const file = join(cache.entryPath(key.fingerprint)!, "value.json");
     const bytes = await readFile(file);
     bytes[5_000] = "b".charCodeAt(0);
     await writeFile(file, bytes);
@@ -84,7 +85,7 @@ describe("FilesystemCache", () => {
     const cache = await freshCache();
     const key = { fingerprint: fingerprint(), format: json };
     await cache.put(key, [1, 2, 3]);
-    const manifest = join(cache.entryPath(key.fingerprint)!, "manifest.json");
+    const manifest = join(cache.entryPath(key.fingerprint)!, ".formed-manifest.json");
     const text = await readFile(manifest, "utf8");
     await writeFile(manifest, text.slice(0, text.length / 2));
     expect(await cache.has(key)).toBe(false);
@@ -99,7 +100,7 @@ describe("FilesystemCache", () => {
     const cache = await freshCache();
     const key = { fingerprint: fingerprint(), format: json };
     await cache.put(key, { a: 1 });
-    const file = join(cache.entryPath(key.fingerprint)!, "data", "value.json");
+    const file = join(cache.entryPath(key.fingerprint)!, "value.json");
     await writeFile(file, '{"a":12}');
     expect(await cache.has(key)).toBe(false);
     await rm(file);
@@ -111,9 +112,41 @@ describe("FilesystemCache", () => {
     const cache = await freshCache();
     const key = { fingerprint: fingerprint(), format: json };
     await cache.put(key, { a: 1 });
-    await writeFile(join(cache.entryPath(key.fingerprint)!, "manifest.json"), "{");
+    await writeFile(join(cache.entryPath(key.fingerprint)!, ".formed-manifest.json"), "{");
     expect(await cache.put(key, { a: 2 })).toEqual({ a: 2 });
     expect(await cache.get(key)).toEqual({ a: 2 });
+  });
+
+  it("replaces an entry of the earlier layout (data/ and manifest.json) when putting", async () => {
+    const cache = await freshCache();
+    const key = { fingerprint: fingerprint(), format: json };
+    const entry = join(directory, key.fingerprint.slice(0, 2), key.fingerprint);
+    await mkdir(join(entry, "data"), { recursive: true });
+    await writeFile(join(entry, "data", "value.json"), "1");
+    await writeFile(join(entry, "manifest.json"), "{}");
+    expect(await cache.has(key)).toBe(false);
+    expect(await cache.put(key, 2)).toBe(2);
+    expect((await readdir(entry)).sort()).toEqual([".formed-manifest.json", "value.json"]);
+    expect(await cache.get(key)).toBe(2);
+  });
+
+  it("refuses a format that writes the manifest's name, and keeps nothing of it", async () => {
+    const cache = await freshCache();
+    const intruder: Format = {
+      identifier: "intruder",
+      async write(_value, dir) {
+        await writeFile(join(dir, ".formed-manifest.json"), "{}");
+      },
+      async read() {
+        return undefined;
+      },
+    };
+    const key = { fingerprint: fingerprint(), format: intruder };
+    await expect(cache.put(key, 1)).rejects.toThrow(
+      /wrote \.formed-manifest\.json, a name the filesystem cache keeps/,
+    );
+    expect(await entriesOnDisk()).toEqual([]);
+    expect(await readdir(join(directory, ".tmp"))).toEqual([]);
   });
 
   it("leaves exactly one good entry when several writers race on one fingerprint", async () => {

@@ -132,7 +132,7 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
     const graph = JSON.parse(project.read(".formed/executions/csv/graph.json"));
     expect(graph.steps.table.format).toBe("csv");
     const index = JSON.parse(project.read(".formed/executions/csv/steps.json"));
-    expect(project.read(`.formed/executions/csv/${index.results.table}/data/rows.csv`)).toBe("1,2\n3,4");
+    expect(project.read(`.formed/executions/csv/${index.results.table}/rows.csv`)).toBe("1,2\n3,4");
   });
 
   it("applies the environment of formed.yml before configs and steps see it", async () => {
@@ -164,7 +164,7 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
     // A step that completed without logging is recorded in steps.json alone, with its result.
     const index = JSON.parse(project.read(".formed/executions/exp-1/steps.json"));
     expect(index.steps.sum.status).toBe("completed");
-    expect(existsSync(join(dir, index.results.sum, "manifest.json"))).toBe(true);
+    expect(existsSync(join(dir, index.results.sum, ".formed-manifest.json"))).toBe(true);
     expect(existsSync(join(dir, "steps/sum"))).toBe(false);
     const metadata = JSON.parse(project.read(".formed/executions/exp-1/metadata.json"));
     expect(metadata.node).toBe(process.version);
