@@ -5,7 +5,7 @@
  * mtime the holder refreshes every `update` ms; a lock not refreshed for `stale` ms belongs to
  * a dead process and is taken over.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, realpathSync, rmdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FormedError } from "../errors.js";
@@ -86,6 +86,7 @@ export async function lockFingerprint(
       const release = lockfile.lockSync(join(directory, fingerprint), {
         lockfilePath: lockPath(cacheDirectory, fingerprint),
         realpath: false,
+        fs: LOCK_FS,
         stale,
         update,
         retries: 0,
@@ -116,6 +117,12 @@ export async function lockFingerprint(
     delay = Math.min(delay * 1.5, MAX_POLL_MS);
   }
 }
+
+/**
+ * The only calls proper-lockfile's synchronous API makes. Given the whole fs module, it copies
+ * all of it into a new object on every lock (~40 µs each, 4% of a cold run of small steps).
+ */
+const LOCK_FS = { mkdirSync, realpathSync, rmdirSync, statSync, utimesSync };
 
 /** Lock folders made by this process: made once, not before every lock. */
 const madeLockDirectories = new Set<string>();
