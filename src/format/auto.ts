@@ -29,13 +29,15 @@ export class AutoFormat implements Format {
   readonly identifier = "auto";
   readonly #json: Format;
   readonly #binary: Format;
-  /** True with the built-in JSON and binary formats: their data files say which one wrote them. */
+  /** True with the built-in JSON and binary formats (not subclasses): their files' names say which one wrote them. */
   readonly #choiceFromFiles: boolean;
 
   constructor(options: AutoFormatOptions = {}) {
     this.#json = options.json ?? new JsonFormat();
     this.#binary = options.binary ?? new BinaryFormat();
-    this.#choiceFromFiles = options.json === undefined && options.binary === undefined;
+    this.#choiceFromFiles =
+      Object.getPrototypeOf(this.#json) === JsonFormat.prototype &&
+      Object.getPrototypeOf(this.#binary) === BinaryFormat.prototype;
   }
 
   async write(value: unknown, directory: string, context: FormatContext): Promise<void> {

@@ -7,6 +7,7 @@ import { BinaryFormat } from "../../src/format/binary.js";
 import type { Format } from "../../src/format/format.js";
 import { Reiterable } from "../../src/format/iterables.js";
 import { JsonFormat } from "../../src/format/json.js";
+import { FormatRegistry } from "../../src/format/registry.js";
 import { describeFormatConformance } from "./conformance.js";
 import { Point, sampleClasses } from "./samples.js";
 
@@ -52,6 +53,14 @@ describe("AutoFormat", () => {
       format: "custom-binary",
     });
     expect(await auto.read(directory, context)).toEqual(new Uint8Array([7, 8]));
+  });
+
+  it("writes no auto.json as the registry's auto format either (given the built-in formats)", async () => {
+    directory = await mkdtemp(join(tmpdir(), "formed-auto-"));
+    const auto = new FormatRegistry().resolve("auto");
+    await auto.write({ a: 1 }, directory, context);
+    expect(await readdir(directory)).toEqual(["value.json"]);
+    expect(await auto.read(directory, context)).toEqual({ a: 1 });
   });
 
   it("reads an entry written with auto.json beside the data (by earlier versions)", async () => {
