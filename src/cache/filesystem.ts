@@ -17,7 +17,7 @@ import { FormedError } from "../errors.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
-import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
+import { type FingerprintLock, type LockFolderRecycler, type LockOptions, lockFingerprint } from "./lock.js";
 import {
   checkFingerprint,
   findDamage,
@@ -45,6 +45,9 @@ export const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
 
 const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM"]);
 
+/** Recycled lock folders kept at most; a sequential run uses one at a time. */
+const MAX_SCRATCH_FOLDERS = 4;
+
 /**
  * Results on disk: `<directory>/<fp[0..1]>/<fp>/` holds the format's files and
  * `.formed-manifest.json` (format, each file's size and sha256). An entry is written in
@@ -70,6 +73,21 @@ export class FilesystemCache implements WorkflowCache {
   #cleaned: Promise<unknown> | undefined;
   /** Shard folders known to exist (entries are never removed with their shard). */
   readonly #shards = new Set<string>();
+  /** Empty folders under .tmp/ that released locks left (see LockFolderRecycler): the next puts are written in them. */
+  readonly #scratch: string[] = [];
+  #tempRootMade = false;
+  readonly #recycler: LockFolderRecycler = {
+    destination: () => {
+      if (this.#scratch.length >= MAX_SCRATCH_FOLDERS) return undefined;
+      const root = join(this.directory, TEMP_DIRECTORY);
+      if (!this.#tempRootMade) {
+        mkdirSync(root, { recursive: true });
+        this.#tempRootMade = true;
+      }
+      return join(root, tempName("scratch"));
+    },
+    recycled: (path) => this.#scratch.push(path),
+  };
 
   constructor(options: FilesystemCacheOptions) {
     this.directory = options.directory;
@@ -128,9 +146,10 @@ export class FilesystemCache implements WorkflowCache {
     const entry = this.#entryDirectory(fingerprint);
     this.#cleaned ??= this.cleanTemporary().catch(() => undefined);
     await this.#cleaned;
-    const temp = join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
+    const scratch = this.#takeScratchFolder();
+    const temp = scratch ?? join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
     try {
-      makeTempDirectory(temp);
+      if (scratch === undefined) makeTempDirectory(temp);
       await format.write(value, temp, this.#context);
       const manifest = this.#describe(temp, fingerprint, format.identifier);
       writeFileSync(join(temp, ENTRY_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
@@ -161,7 +180,20 @@ export class FilesystemCache implements WorkflowCache {
   }
 
   lock(fingerprint: string): Promise<FingerprintLock> {
-    return lockFingerprint(this.directory, checkFingerprint(fingerprint, "filesystem"), this.#lockOptions);
+    return lockFingerprint(
+      this.directory,
+      checkFingerprint(fingerprint, "filesystem"),
+      this.#lockOptions,
+      this.#recycler,
+    );
+  }
+
+  /** A recycled lock folder to write an entry in, if one is left (and still there). */
+  #takeScratchFolder(): string | undefined {
+    for (let folder = this.#scratch.pop(); folder !== undefined; folder = this.#scratch.pop()) {
+      if (existsSync(folder)) return folder;
+    }
+    return undefined;
   }
 
   /** Removes scratch directories left by dead processes; returns how many. Runs before the first put. */

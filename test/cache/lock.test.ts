@@ -1,10 +1,11 @@
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FilesystemCache } from "../../src/cache/filesystem.js";
 import { lockPath } from "../../src/cache/lock.js";
+import { JsonFormat } from "../../src/format/json.js";
 import { kill, spawnFixture, waitForLine } from "./child-process.js";
 import { fingerprint } from "./conformance.js";
 
@@ -84,5 +85,44 @@ describe("filesystem cache locks", () => {
     } finally {
       process.off("warning", onWarning);
     }
+  });
+
+  it("recycles a released lock's folder as the folder of the next entry, deleting nothing", async () => {
+    const cache = await freshCache();
+    const json = new JsonFormat();
+    const entryInodes: number[] = [];
+    const lockInodes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const fp = fingerprint();
+      const lock = await cache.lock(fp);
+      lockInodes.push(statSync(lockPath(directory, fp)).ino);
+      expect(await cache.put({ fingerprint: fp, format: json }, i)).toBe(i);
+      await lock.release();
+      expect(existsSync(lockPath(directory, fp))).toBe(false);
+      entryInodes.push(statSync(cache.entryPath(fp)!).ino);
+      expect(await cache.get({ fingerprint: fp, format: json })).toBe(i);
+    }
+    // Each entry after the first was written in the folder the previous step's lock made.
+    expect(entryInodes.slice(1)).toEqual(lockInodes.slice(0, -1));
+    expect(await readdir(join(directory, ".locks"))).toEqual([]);
+    // What is left over: the last lock's folder, empty, owned by this process.
+    const left = await readdir(join(directory, ".tmp"));
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(new RegExp(`^scratch\\..+\\.${process.pid}\\.`));
+    expect(await readdir(join(directory, ".tmp", left[0]!))).toEqual([]);
+  });
+
+  it("leaves alone a lock folder another process took over, and counts the lock as lost", async () => {
+    const cache = await freshCache();
+    const fp = fingerprint();
+    const lock = await cache.lock(fp);
+    // Another process decided the lock was stale: it removed the folder and made its own.
+    await rm(lockPath(directory, fp), { recursive: true });
+    await mkdir(lockPath(directory, fp));
+    const theirs = statSync(lockPath(directory, fp)).ino;
+    await lock.release();
+    expect(lock.compromised?.message).toMatch(/taken over by another process/);
+    expect(statSync(lockPath(directory, fp)).ino).toBe(theirs);
+    expect(await readdir(join(directory, ".tmp")).catch(() => [])).toEqual([]);
   });
 });
