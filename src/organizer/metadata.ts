@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formedVersion } from "../common/package-info.js";
@@ -10,7 +10,7 @@ export interface ExecutionMetadata {
   readonly platform: string;
   readonly cwd: string;
   /** The commit of the working directory's git repository, and whether it had uncommitted changes. */
-  readonly git: { readonly commit: string; readonly dirty: boolean } | null;
+  readonly git: GitInfo;
   /** Installed versions of the project's declared dependencies. */
   readonly packages: Readonly<Record<string, string>>;
   /** The `environment` of formed.yml (not the whole process environment, which may hold secrets). */
@@ -20,8 +20,16 @@ export interface ExecutionMetadata {
   readonly config?: string;
 }
 
+/** The repository's commit and dirty flag; null outside a repository (or without git). */
+export type GitInfo = { readonly commit: string; readonly dirty: boolean } | null;
+
+/**
+ * What is recorded about an execution. `git` is read with `readGitInfo`, beforehand: it runs
+ * git as child processes, which the CLI starts while it loads the project.
+ */
 export function collectMetadata(options: {
   cwd: string;
+  git?: GitInfo;
   environment?: Record<string, string>;
   requiredModules?: readonly string[];
   config?: string;
@@ -31,7 +39,7 @@ export function collectMetadata(options: {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     cwd: options.cwd,
-    git: gitInfo(options.cwd),
+    git: options.git ?? null,
     packages: projectPackages(options.cwd),
     environment: options.environment ?? {},
     requiredModules: options.requiredModules ?? [],
@@ -39,17 +47,17 @@ export function collectMetadata(options: {
   };
 }
 
-function gitInfo(cwd: string): ExecutionMetadata["git"] {
+/** The commit of `cwd`'s repository and whether tracked files changed (status only asked inside one). */
+export async function readGitInfo(cwd: string): Promise<GitInfo> {
+  const run = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile("git", args, { cwd, encoding: "utf8", timeout: 5000 }, (error, stdout) =>
+        error === null ? resolve(stdout) : reject(error),
+      );
+    });
   try {
-    const run = (args: string[]) =>
-      execFileSync("git", args, {
-        cwd,
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "ignore"],
-        timeout: 5000,
-      });
-    const commit = run(["rev-parse", "HEAD"]).trim();
-    const dirty = run(["status", "--porcelain", "--untracked-files=no"]).trim() !== "";
+    const commit = (await run(["rev-parse", "HEAD"])).trim();
+    const dirty = (await run(["status", "--porcelain", "--untracked-files=no"])).trim() !== "";
     return { commit, dirty };
   } catch {
     // Not a repository, no commit yet, or no git at all: nothing to record.

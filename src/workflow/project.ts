@@ -16,7 +16,7 @@ import { importModuleFrom, loadRequiredModules } from "../modules/load-modules.j
 import type { LoadedModule } from "../modules/loaded-module.js";
 import type { ArchivedExecution } from "../organizer/archive.js";
 import { createOrganizer } from "../organizer/create-organizer.js";
-import { collectMetadata } from "../organizer/metadata.js";
+import { collectMetadata, type GitInfo, readGitInfo } from "../organizer/metadata.js";
 import type { OrganizerRunResult, WorkflowOrganizer } from "../organizer/organizer.js";
 import { applyEnvironment, type FormedSettings, loadSettings } from "../settings/settings.js";
 import { StepRegistry } from "../step/registry.js";
@@ -63,6 +63,8 @@ export class WorkflowProject {
   readonly #configFiles = new WeakMap<WorkflowGraph, string>();
   #types: Promise<ProjectTypes> | undefined;
   #codeVersions: CodeVersionMemo | undefined;
+  /** Git information read ahead by loadWithGraph, for the first run only. */
+  #gitInfo: Promise<GitInfo> | undefined;
 
   private constructor(
     readonly cwd: string,
@@ -95,7 +97,10 @@ export class WorkflowProject {
     const evaluating = loadWorkflowConfig(resolve(cwd, source), configOptions(cwd, options));
     // Awaited below, once the modules loaded: until then, a failure must not go unhandled.
     evaluating.catch(() => undefined);
+    // Also read while the modules load, for the next run's metadata (a CLI runs at once).
+    const git = readGitInfo(cwd);
     const project = await WorkflowProject.#open(cwd, settings, options);
+    project.#gitInfo = git;
     await project.types();
     const { file, config } = await evaluating;
     return { project, graph: await project.#graphOf(config, file) };
@@ -161,6 +166,12 @@ export class WorkflowProject {
     return this.#graphOf(config, file);
   }
 
+  #takeGitInfo(): Promise<GitInfo> {
+    const ahead = this.#gitInfo;
+    this.#gitInfo = undefined;
+    return ahead ?? readGitInfo(this.cwd);
+  }
+
   async #graphOf(config: WorkflowConfig, file: string): Promise<WorkflowGraph> {
     const graph = this.#buildGraph(config, { file, types: await this.types() });
     this.#configFiles.set(graph, file);
@@ -201,6 +212,7 @@ export class WorkflowProject {
       logLevel: this.settings.logging.level,
       metadata: collectMetadata({
         cwd: this.cwd,
+        git: await this.#takeGitInfo(),
         environment: this.settings.environment,
         requiredModules: this.settings.requiredModules,
         ...(configFile === undefined ? {} : { config: configFile }),

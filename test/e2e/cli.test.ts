@@ -168,6 +168,7 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
     expect(existsSync(join(dir, "steps/sum"))).toBe(false);
     const metadata = JSON.parse(project.read(".formed/executions/exp-1/metadata.json"));
     expect(metadata.node).toBe(process.version);
+    expect(metadata.git).toBeNull(); // a temporary folder is no repository
     expect(metadata.requiredModules).toEqual(["./steps.ts"]);
 
     const again = await project.formed(["workflow", "run", "config.json", "--execution-id", "exp-1"]);
