@@ -217,7 +217,7 @@ async function rawStreams(dir, bytes) {
  * split on newlines and JSON.parse'd. The floor for JSON lines on one core.
  */
 async function plainJsonLines(dir, records) {
-  const base = baseText();
+  const base = W.baseText();
   const file = join(dir, "plain.jsonl");
   let start = process.hrtime.bigint();
   const out = createWriteStream(file, { highWaterMark: 4 * 1024 * 1024 });
@@ -244,18 +244,6 @@ async function plainJsonLines(dir, records) {
   const readMs = Number(process.hrtime.bigint() - start) / 1e6;
   rmSync(file);
   return { writeMs, readMs, chars };
-}
-
-/** The steps' pseudo-random text (workloads.mjs writes the same function into both tools' steps). */
-function baseText() {
-  const alphabet = "abcdefghijklmnopqrstuvwxyz ";
-  let seed = 12345;
-  let s = "";
-  for (let i = 0; i < 8192; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    s += alphabet[seed % alphabet.length];
-  }
-  return s;
 }
 
 async function main() {

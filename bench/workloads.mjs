@@ -195,6 +195,21 @@ export function recordLineSize(id) {
   return `{"id": ${id}, "text": ""}`.length - 1 + TEXT_SIZE + 1;
 }
 
+/**
+ * The fixed pseudo-random text the records are cut from. Written into the TypeScript steps as
+ * its source text, and called by run.mjs's plain-script reference: one definition for both.
+ */
+export function baseText() {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz ";
+  let seed = 12345;
+  let s = "";
+  for (let i = 0; i < 8192; i++) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    s += alphabet[seed % alphabet.length];
+  }
+  return s;
+}
+
 export function bigArtifact(dir, records) {
   const config = `{
   steps: {
@@ -207,17 +222,7 @@ export function bigArtifact(dir, records) {
     config,
     tsSteps: `import { step } from "formed";
 
-const ALPHABET = "abcdefghijklmnopqrstuvwxyz ";
-
-function baseText(): string {
-  let seed = 12345;
-  let s = "";
-  for (let i = 0; i < 8192; i++) {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    s += ALPHABET[seed % ALPHABET.length];
-  }
-  return s;
-}
+${baseText.toString()}
 
 export const produce = step(
   { format: "json" },
