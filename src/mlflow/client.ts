@@ -6,12 +6,12 @@ import { pipeline } from "node:stream/promises";
 import { type BatchEntities, chunkBatch } from "./batch.js";
 import { MlflowError } from "./mlflow-error.js";
 import { type HttpRequest, MlflowTransport, type TransportOptions } from "./transport.js";
-import type {
-  MlflowArtifactFile,
-  MlflowExperiment,
-  MlflowKeyValue,
-  MlflowRun,
-  MlflowRunStatus,
+import {
+  keyValues,
+  type MlflowArtifactFile,
+  type MlflowExperiment,
+  type MlflowRun,
+  type MlflowRunStatus,
 } from "./types.js";
 
 export type MlflowClientOptions = TransportOptions;
@@ -58,23 +58,14 @@ export class MlflowClient {
     return this.#http.trackingUri;
   }
 
-  async health(): Promise<void> {
-    await this.#http.send({ method: "GET", path: "/health", what: "checking its health" });
-  }
-
   async getExperimentByName(name: string): Promise<MlflowExperiment | undefined> {
-    try {
-      const answer = await this.#api<{ experiment: MlflowExperiment }>({
-        method: "GET",
-        path: "experiments/get-by-name",
-        query: { experiment_name: name },
-        what: `looking up experiment "${name}"`,
-      });
-      return answer.experiment;
-    } catch (error) {
-      if (error instanceof MlflowError && error.notFound) return undefined;
-      throw error;
-    }
+    const answer = await this.#find<{ experiment: MlflowExperiment }>({
+      method: "GET",
+      path: "experiments/get-by-name",
+      query: { experiment_name: name },
+      what: `looking up experiment "${name}"`,
+    });
+    return answer?.experiment;
   }
 
   async createExperiment(name: string): Promise<string> {
@@ -144,18 +135,13 @@ export class MlflowClient {
   }
 
   async getRun(runId: string): Promise<MlflowRun | undefined> {
-    try {
-      const answer = await this.#api<{ run: MlflowRun }>({
-        method: "GET",
-        path: "runs/get",
-        query: { run_id: runId },
-        what: `reading run ${runId}`,
-      });
-      return answer.run;
-    } catch (error) {
-      if (error instanceof MlflowError && error.notFound) return undefined;
-      throw error;
-    }
+    const answer = await this.#find<{ run: MlflowRun }>({
+      method: "GET",
+      path: "runs/get",
+      query: { run_id: runId },
+      what: `reading run ${runId}`,
+    });
+    return answer?.run;
   }
 
   /** Every matching run, page after page (up to `limit`). */
@@ -270,16 +256,18 @@ export class MlflowClient {
     return answer.files ?? [];
   }
 
-  async deleteArtifact(run: MlflowRun, artifactPath: string): Promise<void> {
-    await this.#http.send({
-      method: "DELETE",
-      path: this.#artifactPath(run, artifactPath),
-      what: `deleting artifact ${artifactPath} of run ${run.info.run_id}`,
-    });
-  }
-
   #api<T = unknown>(request: HttpRequest): Promise<T> {
     return this.#http.json<T>({ ...request, path: `/api/2.0/mlflow/${request.path}` });
+  }
+
+  /** `#api`, with "not found" as undefined. */
+  async #find<T>(request: HttpRequest): Promise<T | undefined> {
+    try {
+      return await this.#api<T>(request);
+    } catch (error) {
+      if (error instanceof MlflowError && error.notFound) return undefined;
+      throw error;
+    }
   }
 
   /** The proxy URL path of an artifact: `mlflow-artifacts:/<exp>/<run>/artifacts` + `/<path>`. */
@@ -298,10 +286,6 @@ export class MlflowClient {
     const segments = [...(match[1] ?? "").split("/"), ...artifactPath.split("/")].filter((s) => s !== "");
     return `/api/2.0/mlflow-artifacts/artifacts/${segments.map(encodeURIComponent).join("/")}`;
   }
-}
-
-function keyValues(record: Record<string, string>): MlflowKeyValue[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value }));
 }
 
 function describeBatch(batch: BatchEntities): string {

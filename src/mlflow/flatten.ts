@@ -1,3 +1,4 @@
+import { isPlainObject } from "../construct/config-value.js";
 import { isRefObject } from "../graph/ref.js";
 import { MAX_PARAM_VALUE_LENGTH, sanitizeKey, truncate } from "./limits.js";
 import type { MlflowKeyValue, MlflowMetric } from "./types.js";
@@ -61,10 +62,4 @@ export function resultMetrics(
   if (isPlainObject(value)) visit(value, "");
   else visit(value, name);
   return { metrics, skipped };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }

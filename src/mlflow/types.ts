@@ -48,6 +48,11 @@ export interface MlflowArtifactFile {
   readonly file_size?: number;
 }
 
+/** A map as the REST API's list of key/value pairs (runTags is the inverse). */
+export function keyValues(record: Record<string, string>): MlflowKeyValue[] {
+  return Object.entries(record).map(([key, value]) => ({ key, value }));
+}
+
 /** A run's tags as a map (the REST API sends a list). */
 export function runTags(run: MlflowRun): Record<string, string> {
   return Object.fromEntries((run.data.tags ?? []).map((tag) => [tag.key, tag.value]));

@@ -13,6 +13,7 @@ import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
+import { encodeStepName } from "./step-folder-name.js";
 
 export interface FilesystemOrganizerOptions {
   /** The root folder; default `.formed` under the working directory. */
@@ -250,11 +251,3 @@ interface StepsIndex {
 }
 
 const STEPS_INDEX_FILE = "steps.json";
-
-/** Writes `file` whole or not at all (a sibling temporary file renamed over it), synchronously. */
-/** Step names are free text in config; as folder names, keep them readable but safe. */
-function encodeStepName(name: string): string {
-  const percent = (char: string) => `%${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  // A leading dot is escaped too, so no name can be "." or ".." or a hidden folder.
-  return name.replace(/[^A-Za-z0-9_.!-]/g, percent).replace(/^\./, percent);
-}

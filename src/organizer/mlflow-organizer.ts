@@ -12,15 +12,17 @@ import { MlflowClient, NOTE_TAG } from "../mlflow/client.js";
 import { MlflowExperimentHandle } from "../mlflow/experiment.js";
 import { configParams, resultMetrics } from "../mlflow/flatten.js";
 import { MAX_TAG_VALUE_LENGTH, truncate } from "../mlflow/limits.js";
+import { MlflowError } from "../mlflow/mlflow-error.js";
 import { executionNote, stepNote } from "../mlflow/notes.js";
 import { KIND, TAG, tagEquals } from "../mlflow/tags.js";
 import type { RetryOptions } from "../mlflow/transport.js";
-import { type MlflowRun, type MlflowRunStatus, runTags } from "../mlflow/types.js";
+import { keyValues, type MlflowRun, type MlflowRunStatus, runTags } from "../mlflow/types.js";
 import type { ExecutionState, ExecutionStatus, StepState, StepStatus } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
+import { encodeStepName } from "./step-folder-name.js";
 
 export interface MlflowOrganizerOptions {
   /** `http(s)://host:port` of the tracking server; default: the MLFLOW_TRACKING_URI environment variable. */
@@ -120,7 +122,7 @@ export class MlflowOrganizer extends RecordingOrganizer {
     await rm(local, { recursive: true, force: true });
     await mkdir(join(local, "steps"), { recursive: true });
     const executionLogFile = join(local, LOG_ARTIFACT);
-    const stepLogFile = (node: StepNode) => join(local, "steps", encodeName(node.name), LOG_ARTIFACT);
+    const stepLogFile = (node: StepNode) => join(local, "steps", encodeStepName(node.name), LOG_ARTIFACT);
     const executionLog = fileSink(executionLogFile);
 
     const stepRuns = new Map<string, MlflowRun>();
@@ -259,7 +261,7 @@ export class MlflowOrganizer extends RecordingOrganizer {
       try {
         return JSON.parse(await this.client.readArtifactText(run, artifact)) as T;
       } catch (error) {
-        if ((error as { notFound?: boolean }).notFound === true) return undefined;
+        if (error instanceof MlflowError && error.notFound) return undefined;
         if (error instanceof SyntaxError) {
           throw new FormedError(
             "E_EXECUTION",
@@ -277,10 +279,7 @@ export class MlflowOrganizer extends RecordingOrganizer {
     if (graph === undefined || metadata === undefined) return undefined;
     const state = stateFromTags(runTags(run)) as ExecutionState;
     const steps: Record<string, StepState> = {};
-    const stepRuns = await this.client.searchRuns({
-      experimentIds: [await this.experiment.id()],
-      filter: `${tagEquals(TAG.kind, KIND.step)} AND ${tagEquals(TAG.executionId, id)}`,
-    });
+    const stepRuns = await this.#stepRuns(id);
     for (const stepRun of stepRuns) {
       const tags = runTags(stepRun);
       const name = tags[TAG.stepName];
@@ -309,10 +308,7 @@ export class MlflowOrganizer extends RecordingOrganizer {
         `no execution ${id} in experiment "${this.experiment.name}" on ${this.client.trackingUri}`,
       );
     }
-    const stepRuns = await this.client.searchRuns({
-      experimentIds: [await this.experiment.id()],
-      filter: `${tagEquals(TAG.kind, KIND.step)} AND ${tagEquals(TAG.executionId, id)}`,
-    });
+    const stepRuns = await this.#stepRuns(id);
     for (const run of [...stepRuns, ...runs]) await this.client.deleteRun(run.info.run_id);
     await rm(join(this.directory, "executions", id), { recursive: true, force: true });
   }
@@ -322,6 +318,13 @@ export class MlflowOrganizer extends RecordingOrganizer {
   }
 
   /** The runs recorded for execution `id`, oldest first (normally one). */
+  async #stepRuns(id: string): Promise<MlflowRun[]> {
+    return this.client.searchRuns({
+      experimentIds: [await this.experiment.id()],
+      filter: `${tagEquals(TAG.kind, KIND.step)} AND ${tagEquals(TAG.executionId, id)}`,
+    });
+  }
+
   async #executionRuns(id: string): Promise<MlflowRun[]> {
     const runs = await this.client.searchRuns({
       experimentIds: [await this.experiment.id()],
@@ -364,20 +367,10 @@ function endTime(state: ExecutionState | StepState): number {
   return Number.isFinite(finished) ? finished : Date.now();
 }
 
-function keyValues(record: Record<string, string>): { key: string; value: string }[] {
-  return Object.entries(record).map(([key, value]) => ({ key, value }));
-}
-
 function currentUser(): string {
   try {
     return userInfo().username;
   } catch {
     return "unknown";
   }
-}
-
-/** Step names are free text; as folder names, keep them readable but safe. */
-function encodeName(name: string): string {
-  const percent = (char: string) => `%${char.charCodeAt(0).toString(16).padStart(2, "0")}`;
-  return name.replace(/[^A-Za-z0-9_.!-]/g, percent).replace(/^\./, percent);
 }
