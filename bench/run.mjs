@@ -264,7 +264,7 @@ async function main() {
     machine.pythonFormed = `unavailable: ${py.reason}`;
   }
   const pyArg = py.ok ? py : undefined;
-  if (!existsSync(join(dist, "cli/main.js"))) throw new Error("run `npm run build` first");
+  if (!existsSync(join(dist, "formed.js"))) throw new Error("run `npm run build` first");
   const root = mkdtempSync(join(tmpdir(), "formed-bench-"));
   log(`workspaces in ${root}`);
   const derived = {};

@@ -132,7 +132,7 @@ def summarize(**counts: int) -> dict:
  * Built with string concatenation, not
  * std.format, which is slow in go-jsonnet.
  */
-export function treeConfig(fanout) {
+function treeConfig(fanout) {
   return `local F = ${fanout};
 local val(i) = if 2 * i + 1 >= F then { type: 'ref', ref: 'f' + i } else { type: 'ref', ref: 'g' + i };
 {
@@ -151,12 +151,8 @@ local val(i) = if 2 * i + 1 >= F then { type: 'ref', ref: 'f' + i } else { type:
 }
 
 /** The fan-out size whose tree has about `steps` steps (fan-out F, fan-in floor(F/2), one seed). */
-export function fanoutFor(steps) {
+function fanoutFor(steps) {
   return Math.round(((steps - 1) * 2) / 3);
-}
-
-export function treeStepCount(fanout) {
-  return fanout + Math.floor(fanout / 2) + 1;
 }
 
 export function tree(dir, steps) {

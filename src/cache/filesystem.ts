@@ -18,14 +18,7 @@ import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockFolderRecycler, type LockOptions, lockFingerprint } from "./lock.js";
-import {
-  checkFingerprint,
-  findDamage,
-  type Manifest,
-  newManifest,
-  parseManifest,
-  readManifest,
-} from "./manifest.js";
+import { checkFingerprint, findDamage, type Manifest, newManifest, parseManifest } from "./manifest.js";
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
 
 export interface FilesystemCacheOptions {
@@ -41,7 +34,7 @@ export interface FilesystemCacheOptions {
  * An entry's manifest, beside what the format wrote. Namespaced and hidden so that no format
  * plausibly writes a file of that name (one that does is refused).
  */
-export const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
+const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
 
 const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM"]);
 
@@ -75,16 +68,11 @@ export class FilesystemCache implements WorkflowCache {
   readonly #shards = new Set<string>();
   /** Empty folders under .tmp/ that released locks left (see LockFolderRecycler): the next puts are written in them. */
   readonly #scratch: string[] = [];
-  #tempRootMade = false;
   readonly #recycler: LockFolderRecycler = {
     destination: () => {
+      // .tmp/ exists: the step's put made it. If not, the rename fails and the lock's release removes the folder.
       if (this.#scratch.length >= MAX_SCRATCH_FOLDERS) return undefined;
-      const root = join(this.directory, TEMP_DIRECTORY);
-      if (!this.#tempRootMade) {
-        mkdirSync(root, { recursive: true });
-        this.#tempRootMade = true;
-      }
-      return join(root, tempName("scratch"));
+      return join(this.directory, TEMP_DIRECTORY, tempName("scratch"));
     },
     recycled: (path) => this.#scratch.push(path),
   };
@@ -103,10 +91,6 @@ export class FilesystemCache implements WorkflowCache {
 
   /** True when the manifest parses, names the key's format, and every file has its size. */
   async has(key: CacheKey): Promise<boolean> {
-    return this.#hasSync(key);
-  }
-
-  #hasSync(key: CacheKey): boolean {
     const entry = this.#entryDirectory(key.fingerprint);
     const manifest = readManifestSync(entry);
     if (manifest === undefined || manifest.fingerprint !== key.fingerprint) return false;
@@ -121,7 +105,7 @@ export class FilesystemCache implements WorkflowCache {
   async get(key: CacheKey): Promise<unknown> {
     const { fingerprint } = key;
     const entry = this.#entryDirectory(fingerprint);
-    const manifest = await readManifest(entry, ENTRY_MANIFEST_FILE);
+    const manifest = readManifestSync(entry);
     if (manifest === undefined || manifest.fingerprint !== fingerprint) {
       if (!existsSync(entry)) throw new CacheMissError(fingerprint);
       await this.delete(fingerprint);
@@ -261,7 +245,7 @@ function makeTempDirectory(temp: string): void {
   }
 }
 
-/** `readManifest`, synchronously: `has` runs once per step of every run. */
+/** The entry's manifest, synchronously (`has` runs once per step of every run); undefined when absent or not one. */
 function readManifestSync(entryDirectory: string): Manifest | undefined {
   let text: string;
   try {

@@ -136,6 +136,7 @@ export async function lockFingerprint(
   const stale = options.stale ?? DEFAULT_LOCK_STALE_MS;
   const update = options.update ?? Math.min(DEFAULT_LOCK_UPDATE_MS, stale / 2);
   const lockfile = await loadLockfile();
+  const path = lockPath(cacheDirectory, fingerprint);
   let delay = FIRST_POLL_MS;
   for (;;) {
     let lock: FingerprintLock | undefined;
@@ -145,7 +146,7 @@ export async function lockFingerprint(
       // calls behind that (mkdir, stat; rmdir) would otherwise be a round trip through the
       // thread pool. The mtime refresh still runs from a timer.
       const release = lockfile.lockSync(join(directory, fingerprint), {
-        lockfilePath: lockPath(cacheDirectory, fingerprint),
+        lockfilePath: path,
         realpath: false,
         fs: LOCK_FS,
         stale,
@@ -161,7 +162,6 @@ export async function lockFingerprint(
           );
         },
       });
-      const path = lockPath(cacheDirectory, fingerprint);
       const identity = folderIdentity(path);
       const folder = identity === undefined ? undefined : { path, identity };
       lock = new FingerprintLock(async () => release(), folder, recycler);

@@ -88,16 +88,13 @@ export async function inParallel<T, R>(items: readonly T[], task: (item: T) => P
 }
 
 /**
- * The manifest `file` (default manifest.json) in `entryDirectory`, or undefined when it is
- * absent or not a manifest (a truncated write, an entry of another layout version).
+ * The manifest.json in `entryDirectory`, or undefined when it is absent or not a manifest (a
+ * truncated write, an entry of another layout version).
  */
-export async function readManifest(
-  entryDirectory: string,
-  file: string = MANIFEST_FILE,
-): Promise<Manifest | undefined> {
+export async function readManifest(entryDirectory: string): Promise<Manifest | undefined> {
   let text: string;
   try {
-    text = await readFile(join(entryDirectory, file), "utf8");
+    text = await readFile(join(entryDirectory, MANIFEST_FILE), "utf8");
   } catch {
     return undefined;
   }

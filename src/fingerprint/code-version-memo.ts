@@ -19,13 +19,13 @@ interface MemoFile {
 }
 
 export class CodeVersionMemo {
-  readonly #file: string | undefined;
+  readonly #file: string;
   readonly #entries: Map<string, CodeInfo>;
   /** Keys looked up by this process: saving keeps only these, so the file never grows stale. */
   readonly #used = new Set<string>();
   #changed = false;
 
-  private constructor(file: string | undefined, entries: Map<string, CodeInfo>) {
+  private constructor(file: string, entries: Map<string, CodeInfo>) {
     this.#file = file;
     this.#entries = entries;
   }
@@ -48,7 +48,6 @@ export class CodeVersionMemo {
 
   /** Writes the entries used by this process, when any was added or some were not used. */
   save(): void {
-    if (this.#file === undefined) return;
     if (!this.#changed && this.#used.size === this.#entries.size) return;
     const entries: Record<string, CodeInfo> = {};
     for (const key of [...this.#used].sort()) {

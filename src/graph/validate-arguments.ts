@@ -35,11 +35,7 @@ export function validateGraphArguments(
 }
 
 /** The type of `field` inside a value of `type`; `any` wherever it cannot be known statically. */
-export function typeAtField(
-  types: ProjectTypes,
-  type: TypeDescription,
-  field: readonly string[],
-): TypeDescription {
+function typeAtField(types: ProjectTypes, type: TypeDescription, field: readonly string[]): TypeDescription {
   let current = type;
   for (const key of field) {
     current = resolveNamed(types, current);

@@ -87,18 +87,18 @@ export class WorkflowProject {
    * process of its own) while the step modules load. The config sees the environment as
    * formed.yml sets it, not what step modules may change while loading. Problems are reported
    * in the order of `load` then `loadGraph`: modules, then step types, then the config.
+   * With `runNext`, the git information the next `run` records is read meanwhile too.
    */
   static async loadWithGraph(
     source: string,
-    options: LoadProjectOptions & LoadGraphOptions = {},
+    options: LoadProjectOptions & LoadGraphOptions & { runNext?: boolean } = {},
   ): Promise<{ project: WorkflowProject; graph: WorkflowGraph }> {
     const cwd = resolve(options.cwd ?? process.cwd());
     const settings = await WorkflowProject.#readSettings(cwd, options);
     const evaluating = loadWorkflowConfig(resolve(cwd, source), configOptions(cwd, options));
     // Awaited below, once the modules loaded: until then, a failure must not go unhandled.
     evaluating.catch(() => undefined);
-    // Also read while the modules load, for the next run's metadata (a CLI runs at once).
-    const git = readGitInfo(cwd);
+    const git = options.runNext === true ? readGitInfo(cwd) : undefined;
     const project = await WorkflowProject.#open(cwd, settings, options);
     project.#gitInfo = git;
     await project.types();
@@ -200,10 +200,9 @@ export class WorkflowProject {
       construct: async (node, args) => {
         const parameter = types.steps[node.type]?.parameter;
         if (parameter === undefined) return args;
-        const importModule = (specifier: string, fromDir: string) => importModuleFrom(specifier, fromDir);
         return (await buildValue(parameter, args, {
           types,
-          importModule,
+          importModule: importModuleFrom,
           cwd: this.cwd,
           path: `steps.${node.name}`,
         })) as Record<string, unknown>;

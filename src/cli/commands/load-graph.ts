@@ -10,12 +10,17 @@ export interface ConfigCommandOptions {
   settings?: string;
 }
 
-/** Loads the project of the working directory and the graph of `config`, as every config command does. */
+/**
+ * Loads the project of the working directory and the graph of `config`, as every config
+ * command does; `runNext` when the command runs the graph.
+ */
 export function loadProjectAndGraph(
   config: string,
   options: ConfigCommandOptions,
+  runNext = false,
 ): Promise<{ project: WorkflowProject; graph: WorkflowGraph }> {
   return WorkflowProject.loadWithGraph(config, {
+    runNext,
     ...(options.settings === undefined ? {} : { settingsFile: options.settings }),
     ...(options.extVar === undefined ? {} : { extVars: options.extVar }),
     ...(options.tlaStr === undefined ? {} : { tlaVars: options.tlaStr }),

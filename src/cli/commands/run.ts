@@ -13,7 +13,7 @@ export async function runCommand(
   config: string,
   options: RunCommandOptions,
 ): Promise<number> {
-  const { project, graph } = await loadProjectAndGraph(config, options);
+  const { project, graph } = await loadProjectAndGraph(config, options, true);
   const reporter = new ProgressReporter(terminal);
   const cancel = new AbortController();
   // The first Ctrl-C cancels cleanly (states recorded, locks released); a second one exits at once.
@@ -42,4 +42,4 @@ export async function runCommand(
 }
 
 /** The shell's status for a command ended by Ctrl-C. */
-export const EXIT_CANCELED = 130;
+const EXIT_CANCELED = 130;
