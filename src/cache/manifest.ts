@@ -33,8 +33,8 @@ export interface Manifest {
 const HASH_BUFFER_SIZE = 4 * 1024 * 1024;
 const PARALLEL_FILES = 4;
 
-/** Size and sha256 of `path`, read with one fixed buffer; with `fsync`, also flushed to disk. */
-export async function hashFile(path: string, fsync = false): Promise<{ size: number; sha256: string }> {
+/** Size and sha256 of `path`, read with one fixed buffer. */
+export async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
   const handle = await open(path, "r");
   try {
     const hash = createHash("sha256");
@@ -46,7 +46,6 @@ export async function hashFile(path: string, fsync = false): Promise<{ size: num
       hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
       size += bytesRead;
     }
-    if (fsync) await handle.sync();
     return { size, sha256: hash.digest("hex") };
   } finally {
     await handle.close();

@@ -102,7 +102,7 @@ export class MlflowCache implements WorkflowCache {
       if (damaged === undefined) return key.format.read(join(entry, DATA), this.#context);
     }
     // A damaged local copy, or one in another format: the server's copy replaces it.
-    if (manifest !== undefined || existsSync(entry)) await rm(entry, { recursive: true, force: true });
+    await rm(entry, { recursive: true, force: true });
     const run = await this.#findReady(key);
     if (run === undefined) throw new CacheMissError(key.fingerprint, "not on the MLflow server either");
     await this.#download(run, key);
@@ -289,7 +289,7 @@ async function describe(data: string, fingerprint: string, format: string): Prom
   const tree = await listTree(data);
   const files = await inParallel(tree.files, async (path) => ({
     path,
-    ...(await hashFile(join(data, ...path.split("/")), true)),
+    ...(await hashFile(join(data, ...path.split("/")))),
   }));
   return newManifest(fingerprint, format, files);
 }

@@ -19,8 +19,8 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
 
 /**
  * The same, synchronously: for the many tiny records of an execution, where a round trip
- * through libuv's thread pool costs more than the write. One writer per file (the process that
- * owns the execution), so the temporary name needs no random part.
+ * through libuv's thread pool costs more than the write. The temporary name carries the pid:
+ * processes never share one, and a process's synchronous writes never interleave.
  */
 export function writeFileAtomicSync(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;

@@ -1,7 +1,9 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "../../common/atomic-write.js";
+import { sha256Hex } from "../../fingerprint/fingerprint.js";
 import type { ProjectTypes } from "../type-description.js";
-import { contentHash, type FileStamp, stampMatches } from "./file-stamp.js";
+import { type FileStamp, stampMatches } from "./file-stamp.js";
 
 /** What is stored per analysis input: the stamps of the files it read, and its result. */
 interface CacheEntry {
@@ -23,7 +25,7 @@ export class AnalysisCache {
   constructor(private readonly dir: string) {}
 
   static key(parts: unknown): string {
-    return contentHash(JSON.stringify(parts));
+    return sha256Hex(JSON.stringify(parts));
   }
 
   /** The cached result for `key`, if every file it was read from is unchanged. */
@@ -43,10 +45,8 @@ export class AnalysisCache {
     try {
       mkdirSync(this.dir, { recursive: true });
       const entry: CacheEntry = { key, files, types };
-      // Written aside and renamed: a concurrent run never reads half an entry.
-      const temporary = `${this.#file(key)}.${process.pid}.${Date.now()}.tmp`;
-      writeFileSync(temporary, JSON.stringify(entry));
-      renameSync(temporary, this.#file(key));
+      // Atomic: a concurrent run never reads half an entry.
+      writeFileAtomicSync(this.#file(key), JSON.stringify(entry));
       this.#prune();
     } catch {
       // Read-only or missing cache folder: analyze again next time.

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { sha256Hex } from "../../fingerprint/fingerprint.js";
 
 /**
  * What the cache remembers of a file an analysis read. The user's files are known by their
@@ -10,23 +10,19 @@ export type FileStamp =
   | { readonly path: string; readonly hash: string }
   | { readonly path: string; readonly size: number; readonly mtimeMs: number };
 
-export function contentHash(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
-
 /** The stamp of `path` whose `content` was just read. */
 export function stampFile(path: string, content: string): FileStamp {
   if (isInstalledPackageFile(path)) {
     const stat = statSync(path);
     return { path, size: stat.size, mtimeMs: stat.mtimeMs };
   }
-  return { path, hash: contentHash(content) };
+  return { path, hash: sha256Hex(content) };
 }
 
 /** Whether `path` still matches `stamp`; a missing or unreadable file does not. */
 export function stampMatches(stamp: FileStamp): boolean {
   try {
-    if ("hash" in stamp) return contentHash(readFileSync(stamp.path, "utf8")) === stamp.hash;
+    if ("hash" in stamp) return sha256Hex(readFileSync(stamp.path, "utf8")) === stamp.hash;
     const stat = statSync(stamp.path);
     return stat.size === stamp.size && stat.mtimeMs === stamp.mtimeMs;
   } catch {

@@ -72,7 +72,6 @@ export function literalValue(
 
 export function propertyNameText(name: ts.PropertyName | ts.BindingName): string | undefined {
   if (ts.isIdentifier(name) || ts.isStringLiteral(name) || ts.isNumericLiteral(name)) return name.text;
-  if (ts.isPrivateIdentifier(name)) return undefined;
   return undefined;
 }
 
