@@ -203,7 +203,7 @@ class Builder {
   private buildClass(cls: ClassDescription, id: string, value: unknown, path: string): unknown {
     if (!isPlainObject(value)) return value;
     const { type: chosen, ...rest } = value;
-    if (selectsByType(this.types, cls) && chosen !== undefined) {
+    if (selectsByType(cls) && chosen !== undefined) {
       const name = String(chosen);
       const subclassId = cls.registered?.[name];
       if (subclassId !== undefined) return this.buildRegistered(cls, name, subclassId, rest, path);
@@ -211,7 +211,7 @@ class Builder {
       if (isModuleReference(chosen)) return this.buildReference(chosen, value, path, false);
       throw this.error(joinPath(path, "type"), `unknown type "${name}" for ${cls.name}`);
     }
-    if (chosen !== undefined && !takesTypeKey(this.types, cls) && isModuleReference(chosen)) {
+    if (chosen !== undefined && !takesTypeKey(cls) && isModuleReference(chosen)) {
       return this.buildReference(chosen, value, path, false);
     }
     return this.construct(cls, value, path);
@@ -283,7 +283,7 @@ class Builder {
     value: Record<string, unknown>,
     path: string,
   ): unknown[] {
-    const keys = constructorKeys(this.types, cls);
+    const keys = constructorKeys(cls);
     const { "*": star, ...named } = value;
     const positional = Array.isArray(star) ? star : [];
     const parameters = positionalParameters(keys);

@@ -40,12 +40,6 @@ export function withoutUndefined(type: TypeDescription): TypeDescription {
   return { kind: "union", members };
 }
 
-/** The object type behind a (named, optional) type, when it is one. */
-export function objectOf(types: ProjectTypes, type: TypeDescription): ObjectType | undefined {
-  const resolved = resolveNamed(types, withoutUndefined(resolveNamed(types, type)));
-  return resolved.kind === "object" ? resolved : undefined;
-}
-
 export function isRequired(property: PropertyDescription): boolean {
   return !property.optional && property.default === undefined;
 }
@@ -53,18 +47,17 @@ export function isRequired(property: PropertyDescription): boolean {
 /**
  * Where a class's config keys go. `positional`: each key is a constructor parameter by name.
  * `options`: the constructor takes one options object; `parameters` are that object's properties
- * (as the analyzer describes it), the keys of the config. `object` is undefined when that
- * parameter is not a described object type (then any keys are accepted and passed on).
+ * (as the analyzer describes it), the keys of the config, as `object`.
  */
 export type ConstructorKeys =
   | { readonly mode: "positional"; readonly parameters: readonly PropertyDescription[] }
   | {
       readonly mode: "options";
       readonly parameter: PropertyDescription;
-      readonly object: ObjectType | undefined;
+      readonly object: ObjectType;
     };
 
-export function constructorKeys(types: ProjectTypes, cls: ClassDescription): ConstructorKeys {
+export function constructorKeys(cls: ClassDescription): ConstructorKeys {
   if (cls.optionsObject) {
     const object: ObjectType = { kind: "object", properties: cls.parameters };
     // The whole object may be left out when none of its keys is required (`opts = {}`).
@@ -72,7 +65,7 @@ export function constructorKeys(types: ProjectTypes, cls: ClassDescription): Con
     return {
       mode: "options",
       parameter: { name: "options", type: object, optional },
-      object: objectOf(types, object),
+      object,
     };
   }
   return { mode: "positional", parameters: cls.parameters };
@@ -86,12 +79,12 @@ export function positionalParameters(keys: ConstructorKeys): readonly PropertyDe
 /** The names a config may use for a class's keys. */
 export function keyNames(keys: ConstructorKeys): string[] {
   if (keys.mode === "positional") return keys.parameters.map((parameter) => parameter.name);
-  return keys.object?.properties.map((property) => property.name) ?? [];
+  return keys.object.properties.map((property) => property.name);
 }
 
 /** Whether the class takes a key literally named `type` (then `type` does not pick a class). */
-export function takesTypeKey(types: ProjectTypes, cls: ClassDescription): boolean {
-  return keyNames(constructorKeys(types, cls)).includes("type");
+export function takesTypeKey(cls: ClassDescription): boolean {
+  return keyNames(constructorKeys(cls)).includes("type");
 }
 
 /** Names under which `id` is registered on any base; a subclass position accepts its own names. */
@@ -110,8 +103,8 @@ export function ownRegisteredNames(types: ProjectTypes, id: string): string[] {
  * Whether `type` selects a subclass for this class: a Registrable class that does not itself
  * take a `type` key. Otherwise `type` can only be a `module:Export` reference.
  */
-export function selectsByType(types: ProjectTypes, cls: ClassDescription): boolean {
-  return cls.registrable && !takesTypeKey(types, cls);
+export function selectsByType(cls: ClassDescription): boolean {
+  return cls.registrable && !takesTypeKey(cls);
 }
 
 /** Registered names of a base (an empty list for a class that has none). */

@@ -168,7 +168,7 @@ class Validator {
           ? []
           : this.issue(path, `expected Date (an ISO 8601 string), got ${describeValue(value)}`);
       case "object":
-        return this.checkObject(resolved, value, path, partial, typeText(type, this.types));
+        return this.checkObject(resolved, value, path, partial, () => typeText(type, this.types));
       case "class": {
         const cls = classOf(this.types, resolved.id);
         return cls === undefined ? [] : this.checkClass(cls, resolved.id, value, path, partial);
@@ -345,9 +345,10 @@ class Validator {
     value: unknown,
     path: string,
     partial: boolean,
-    name: string,
+    // A function: the type's text is built only for a message (not per value checked).
+    name: () => string,
   ): ConfigIssue[] {
-    if (!isPlainObject(value)) return this.issue(path, `expected ${name}, got ${describeValue(value)}`);
+    if (!isPlainObject(value)) return this.issue(path, `expected ${name()}, got ${describeValue(value)}`);
     const names = object.properties.map((property) => property.name);
     // An interface position takes any class or function that fits it, by module reference.
     if (object.additional === undefined && !names.includes("type") && value.type !== undefined) {
@@ -404,7 +405,7 @@ class Validator {
     }
     const chosen = value.type;
     const typePath = joinPath(path, "type");
-    if (selectsByType(this.types, cls)) {
+    if (selectsByType(cls)) {
       const registered = cls.registered ?? {};
       const { type: _type, ...rest } = value;
       if (chosen === undefined) {
@@ -434,7 +435,7 @@ class Validator {
         `unknown type "${chosen}" for ${cls.name};${suggestion === undefined ? "" : ` did you mean "${suggestion}"?`} registered: ${registeredList(cls)}`,
       );
     }
-    if (chosen !== undefined && !takesTypeKey(this.types, cls)) {
+    if (chosen !== undefined && !takesTypeKey(cls)) {
       if (isModuleReference(chosen)) return this.checkModuleArguments(value, path);
       return this.issue(
         typePath,
@@ -457,7 +458,7 @@ class Validator {
     path: string,
     partial: boolean,
   ): ConfigIssue[] {
-    const keys = constructorKeys(this.types, cls);
+    const keys = constructorKeys(cls);
     const { "*": positional, ...named } = value;
     const starPath = joinPath(path, "*");
     if (positional !== undefined && !Array.isArray(positional)) {
@@ -482,8 +483,7 @@ class Validator {
         (keys.parameter.optional || keys.parameter.default !== undefined)
       )
         return [];
-      if (keys.object === undefined) return this.check(keys.parameter.type, named, path, partial);
-      return this.checkObject(keys.object, named, path, partial, cls.name);
+      return this.checkObject(keys.object, named, path, partial, () => cls.name);
     }
     const issues: ConfigIssue[] = [];
     const given = positional ?? [];

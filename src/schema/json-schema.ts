@@ -259,7 +259,7 @@ class SchemaGenerator {
     const alternatives: Schema[] = [];
     const annotations: Schema = { title: cls.name };
     if (cls.description !== undefined) annotations.description = cls.description;
-    if (selectsByType(this.types, cls)) {
+    if (selectsByType(cls)) {
       for (const [name, subclassId] of Object.entries(cls.registered ?? {})) {
         const subclass = classOf(this.types, subclassId);
         if (subclass !== undefined)
@@ -271,12 +271,11 @@ class SchemaGenerator {
         if (own.length > 0) alternatives.push(this.argumentsSchema(cls, partial, { enum: own }));
       }
       alternatives.push({ $ref: "#/$defs/moduleReference" });
-      // Distinct `type` values keep the alternatives apart, unless one accepts any keys.
-      const exclusive = alternatives.every((alternative) => alternative.additionalProperties !== true);
-      return { ...annotations, [exclusive ? "oneOf" : "anyOf"]: alternatives };
+      // Distinct `type` values keep the alternatives apart.
+      return { ...annotations, oneOf: alternatives };
     }
     if (!cls.abstract) alternatives.push(this.argumentsSchema(cls, partial, undefined));
-    if (!takesTypeKey(this.types, cls)) alternatives.push({ $ref: "#/$defs/moduleReference" });
+    if (!takesTypeKey(cls)) alternatives.push({ $ref: "#/$defs/moduleReference" });
     return { ...annotations, anyOf: alternatives };
   }
 
@@ -286,7 +285,7 @@ class SchemaGenerator {
     partial: boolean,
     discriminator: Schema | undefined,
   ): Schema {
-    const keys = constructorKeys(this.types, cls);
+    const keys = constructorKeys(cls);
     const parameters = positionalParameters(keys);
     // prefixItems must not be empty: a constructor without parameters takes an empty "*".
     const positional: Schema =
@@ -300,22 +299,14 @@ class SchemaGenerator {
           };
     const properties: Record<string, Schema> = {};
     if (discriminator !== undefined) properties.type = discriminator;
-    let required: string[] = [];
-    let open = false;
-    if (keys.mode === "options") {
-      if (keys.object === undefined) open = true;
-      for (const property of keys.object?.properties ?? [])
-        properties[property.name] = this.property(property);
-      required = keys.object?.properties.filter(isRequired).map((p) => p.name) ?? [];
-    } else {
-      for (const parameter of keys.parameters) properties[parameter.name] = this.property(parameter);
-      required = keys.parameters.filter(isRequired).map((p) => p.name);
-    }
+    const named = keys.mode === "options" ? keys.object.properties : keys.parameters;
+    for (const property of named) properties[property.name] = this.property(property);
+    const required = named.filter(isRequired).map((p) => p.name);
     properties["*"] = positional;
     const schema: Schema = {
       type: "object",
       properties,
-      additionalProperties: open,
+      additionalProperties: false,
     };
     if (cls.description !== undefined) schema.description = cls.description;
     if (discriminator !== undefined) schema.required = ["type"];
