@@ -13,6 +13,7 @@ import { ConfigurationError } from "../errors.js";
 import type { ClassDescription, ProjectTypes, TypeDescription } from "../types/type-description.js";
 import { isBuiltObject, isPlainObject } from "./config-value.js";
 import {
+  acceptsModuleReference,
   classOf,
   constructorKeys,
   mapKeyFromObjectKey,
@@ -182,7 +183,7 @@ class Builder {
   ): unknown {
     if (!isPlainObject(value)) return value;
     const known = new Map(object.properties.map((property) => [property.name, property.type]));
-    if (object.additional === undefined && !known.has("type") && isModuleReference(value.type)) {
+    if (acceptsModuleReference(object) && isModuleReference(value.type)) {
       return this.buildReference(value.type, value, path, false);
     }
     const result: Record<string, unknown> = {};

@@ -3,11 +3,12 @@
  * where a class's config keys go. Shared by validation, building and schema generation so the
  * three agree on what a config means.
  */
-import type {
-  ClassDescription,
-  ProjectTypes,
-  PropertyDescription,
-  TypeDescription,
+import {
+  type ClassDescription,
+  type ProjectTypes,
+  type PropertyDescription,
+  type TypeDescription,
+  withoutUndefined,
 } from "../types/type-description.js";
 
 export type ObjectType = Extract<TypeDescription, { kind: "object" }>;
@@ -31,13 +32,12 @@ export function resolveNamed(types: ProjectTypes, type: TypeDescription): TypeDe
   return current;
 }
 
-/** `T | undefined` -> `T`: optionality is the property's business, not the value's. */
-export function withoutUndefined(type: TypeDescription): TypeDescription {
-  if (type.kind !== "union") return type;
-  const members = type.members.filter((member) => member.kind !== "undefined");
-  if (members.length === type.members.length) return type;
-  if (members.length === 1) return members[0]!;
-  return { kind: "union", members };
+/**
+ * Whether an object position also takes a `module:Export` reference (any class or function
+ * that fits): when the object has no index signature and no key named `type`.
+ */
+export function acceptsModuleReference(object: ObjectType): boolean {
+  return object.additional === undefined && !object.properties.some((property) => property.name === "type");
 }
 
 export function isRequired(property: PropertyDescription): boolean {

@@ -14,6 +14,7 @@ import type { ClassDescription, ProjectTypes, TypeDescription } from "../types/t
 import { isAssignable } from "./assignable.js";
 import { isBuiltObject, isPlainObject } from "./config-value.js";
 import {
+  acceptsModuleReference,
   classOf,
   constructorKeys,
   isRequired,
@@ -351,7 +352,7 @@ class Validator {
     if (!isPlainObject(value)) return this.issue(path, `expected ${name()}, got ${describeValue(value)}`);
     const names = object.properties.map((property) => property.name);
     // An interface position takes any class or function that fits it, by module reference.
-    if (object.additional === undefined && !names.includes("type") && value.type !== undefined) {
+    if (acceptsModuleReference(object) && value.type !== undefined) {
       if (isModuleReference(value.type)) return this.checkModuleArguments(value, path);
     }
     const issues: ConfigIssue[] = [];

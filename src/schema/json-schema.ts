@@ -6,6 +6,7 @@
  * remains the judge (it checks what JSON Schema says awkwardly, like "*" versus named keys).
  */
 import {
+  acceptsModuleReference,
   classOf,
   constructorKeys,
   isRequired,
@@ -171,8 +172,9 @@ class SchemaGenerator {
         return { type: "string", pattern: ISO_DATE_PATTERN, description: "An ISO 8601 date or date-time." };
       case "object": {
         const object = this.objectSchema(type, partial);
-        const takesModule = type.additional === undefined && !type.properties.some((p) => p.name === "type");
-        return takesModule ? { anyOf: [object, { $ref: "#/$defs/moduleReference" }] } : object;
+        return acceptsModuleReference(type)
+          ? { anyOf: [object, { $ref: "#/$defs/moduleReference" }] }
+          : object;
       }
       case "class": {
         const cls = classOf(this.types, type.id);

@@ -102,3 +102,12 @@ export interface ProjectTypes {
   readonly steps: Readonly<Record<string, StepTypeDescription>>;
   readonly definitions: Readonly<Record<string, ClassDescription | NamedDescription>>;
 }
+
+/** An optional value's type without the `undefined` that optionality adds (`T | undefined` -> `T`). */
+export function withoutUndefined(type: TypeDescription): TypeDescription {
+  if (type.kind !== "union") return type;
+  const rest = type.members.filter((member) => member.kind !== "undefined");
+  if (rest.length === type.members.length) return type;
+  if (rest.length === 0) return { kind: "undefined" };
+  return rest.length === 1 ? rest[0]! : { kind: "union", members: rest };
+}

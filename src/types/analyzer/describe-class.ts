@@ -1,9 +1,10 @@
 import ts from "typescript";
 import type { ClassDescription, PropertyDescription } from "../type-description.js";
+import { withoutUndefined } from "../type-description.js";
 import { objectView, parameterDefaults, withDefaults } from "./defaults.js";
 import { literalValue, NOT_LITERAL } from "./literal-value.js";
 import type { TypeDescriber, TypeMapper } from "./type-describer.js";
-import { NO_MAPPER, withoutUndefined } from "./type-describer.js";
+import { NO_MAPPER } from "./type-describer.js";
 
 export interface ClassToDescribe {
   readonly id: string;

@@ -1,9 +1,10 @@
 import ts from "typescript";
-import type {
-  ClassDescription,
-  NamedDescription,
-  PropertyDescription,
-  TypeDescription,
+import {
+  type ClassDescription,
+  type NamedDescription,
+  type PropertyDescription,
+  type TypeDescription,
+  withoutUndefined,
 } from "../type-description.js";
 import { describeClass } from "./describe-class.js";
 import { type FormedSymbols, isReference, targetOf } from "./formed-symbols.js";
@@ -356,15 +357,6 @@ export function unionOf(members: readonly TypeDescription[]): TypeDescription {
   }
   if (merged.length === 1) return merged[0]!;
   return { kind: "union", members: merged };
-}
-
-/** An optional value's type without the `undefined` that optionality adds. */
-export function withoutUndefined(type: TypeDescription): TypeDescription {
-  if (type.kind !== "union") return type;
-  const rest = type.members.filter((member) => member.kind !== "undefined");
-  if (rest.length === type.members.length) return type;
-  if (rest.length === 0) return { kind: "undefined" };
-  return rest.length === 1 ? rest[0]! : { kind: "union", members: rest };
 }
 
 /** The type annotation of a property, property signature or parameter declaration. */
