@@ -18,7 +18,14 @@ import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockFolderRecycler, type LockOptions, lockFingerprint } from "./lock.js";
-import { checkFingerprint, findDamage, type Manifest, newManifest, parseManifest } from "./manifest.js";
+import {
+  checkFingerprint,
+  findDamage,
+  type Manifest,
+  manifestMatches,
+  newManifest,
+  parseManifest,
+} from "./manifest.js";
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
 
 export interface FilesystemCacheOptions {
@@ -93,8 +100,7 @@ export class FilesystemCache implements WorkflowCache {
   async has(key: CacheKey): Promise<boolean> {
     const entry = this.#entryDirectory(key.fingerprint);
     const manifest = readManifestSync(entry);
-    if (manifest === undefined || manifest.fingerprint !== key.fingerprint) return false;
-    if (manifest.format !== key.format.identifier) return false;
+    if (!manifestMatches(manifest, key)) return false;
     for (const file of manifest.files) {
       const stats = statSync(join(entry, file.path), { throwIfNoEntry: false });
       if (stats === undefined || stats.size !== file.size) return false;

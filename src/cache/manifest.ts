@@ -8,6 +8,7 @@ import { open, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
+import type { CacheKey } from "./cache.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_VERSION = 1;
@@ -98,6 +99,15 @@ export async function readManifest(entryDirectory: string): Promise<Manifest | u
     return undefined;
   }
   return parseManifest(text);
+}
+
+/** Whether `manifest` is there and describes `key`: its fingerprint, in its format. */
+export function manifestMatches(manifest: Manifest | undefined, key: CacheKey): manifest is Manifest {
+  return (
+    manifest !== undefined &&
+    manifest.fingerprint === key.fingerprint &&
+    manifest.format === key.format.identifier
+  );
 }
 
 /** The manifest in `text`, or undefined when it is not one. */

@@ -19,6 +19,7 @@ import {
   listTree,
   MANIFEST_FILE,
   type Manifest,
+  manifestMatches,
   newManifest,
   readManifest,
 } from "./manifest.js";
@@ -93,11 +94,7 @@ export class MlflowCache implements WorkflowCache {
   async get(key: CacheKey): Promise<unknown> {
     const entry = this.#entry(key.fingerprint);
     const manifest = await readManifest(entry);
-    if (
-      manifest !== undefined &&
-      manifest.fingerprint === key.fingerprint &&
-      manifest.format === key.format.identifier
-    ) {
+    if (manifestMatches(manifest, key)) {
       const damaged = await findDamage(join(entry, DATA), manifest);
       if (damaged === undefined) return key.format.read(join(entry, DATA), this.#context);
     }
@@ -155,7 +152,7 @@ export class MlflowCache implements WorkflowCache {
       await this.#client.deleteRun(run.info.run_id);
     }
     for (const cacheKey of [...this.#ready.keys()]) {
-      if (cacheKey.startsWith(`${fingerprint}\n`)) this.#ready.delete(cacheKey);
+      if (cacheKey.startsWith(readyKeyPrefix(fingerprint))) this.#ready.delete(cacheKey);
     }
   }
 
@@ -170,8 +167,7 @@ export class MlflowCache implements WorkflowCache {
   async #hasLocal(key: CacheKey): Promise<boolean> {
     const entry = this.#entry(key.fingerprint);
     const manifest = await readManifest(entry);
-    if (manifest === undefined || manifest.fingerprint !== key.fingerprint) return false;
-    if (manifest.format !== key.format.identifier) return false;
+    if (!manifestMatches(manifest, key)) return false;
     for (const file of manifest.files) {
       const size = await stat(join(entry, DATA, file.path)).then(
         (s) => s.size,
@@ -183,7 +179,7 @@ export class MlflowCache implements WorkflowCache {
   }
 
   async #findReady(key: CacheKey): Promise<MlflowRun | undefined> {
-    const memo = `${key.fingerprint}\n${key.format.identifier}`;
+    const memo = readyKey(key);
     const known = this.#ready.get(memo);
     if (known !== undefined) return known;
     const [run] = await this.#client.searchRuns({
@@ -231,7 +227,7 @@ export class MlflowCache implements WorkflowCache {
       throw error;
     }
     await this.#client.updateRun(runId, { status: "FINISHED", endTime: Date.now() });
-    this.#ready.set(`${key.fingerprint}\n${key.format.identifier}`, run);
+    this.#ready.set(readyKey(key), run);
     return run;
   }
 
@@ -243,11 +239,7 @@ export class MlflowCache implements WorkflowCache {
       await mkdir(join(temp, DATA), { recursive: true });
       await this.#client.downloadArtifact(run, MANIFEST_FILE, join(temp, MANIFEST_FILE));
       const manifest = await readManifest(temp);
-      if (
-        manifest === undefined ||
-        manifest.fingerprint !== key.fingerprint ||
-        manifest.format !== key.format.identifier
-      ) {
+      if (!manifestMatches(manifest, key)) {
         throw new CacheMissError(key.fingerprint, `the manifest of ${where} is missing or does not match`);
       }
       await inParallel(manifest.files, (file) =>
@@ -263,7 +255,7 @@ export class MlflowCache implements WorkflowCache {
       await this.#install(temp, this.#entry(key.fingerprint));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
-      if (error instanceof CacheMissError) this.#ready.delete(`${key.fingerprint}\n${key.format.identifier}`);
+      if (error instanceof CacheMissError) this.#ready.delete(readyKey(key));
       throw error;
     }
   }
@@ -292,4 +284,13 @@ async function describe(data: string, fingerprint: string, format: string): Prom
     ...(await hashFile(join(data, ...path.split("/")))),
   }));
   return newManifest(fingerprint, format, files);
+}
+
+/** The key of `#ready`: a fingerprint may be stored in several formats. */
+function readyKey(key: CacheKey): string {
+  return `${readyKeyPrefix(key.fingerprint)}${key.format.identifier}`;
+}
+
+function readyKeyPrefix(fingerprint: string): string {
+  return `${fingerprint}\n`;
 }
