@@ -36,6 +36,12 @@ export interface WorkflowCache {
    * nothing else shares need no lock.
    */
   lock?(fingerprint: string): Promise<CacheLock>;
+  /**
+   * The content digest of a stored entry (see `contentDigest`): the same bytes give the same
+   * digest whatever fingerprint they are stored under. Undefined when there is no such entry,
+   * or the cache cannot tell without reading the value.
+   */
+  digest?(key: CacheKey): Promise<string | undefined>;
   /** The directory of a stored entry, for caches that have one (used to link results from executions). */
   entryPath?(fingerprint: string): string | undefined;
 }

@@ -20,6 +20,7 @@ import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockFolderRecycler, type LockOptions, lockFingerprint } from "./lock.js";
 import {
   checkFingerprint,
+  contentDigest,
   findDamage,
   type Manifest,
   manifestMatches,
@@ -106,6 +107,12 @@ export class FilesystemCache implements WorkflowCache {
       if (stats === undefined || stats.size !== file.size) return false;
     }
     return true;
+  }
+
+  /** From the manifest: no data file is read. */
+  async digest(key: CacheKey): Promise<string | undefined> {
+    const manifest = readManifestSync(this.#entryDirectory(key.fingerprint));
+    return manifestMatches(manifest, key) ? contentDigest(manifest.format, manifest.files) : undefined;
   }
 
   async get(key: CacheKey): Promise<unknown> {

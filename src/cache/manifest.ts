@@ -181,3 +181,16 @@ export function newManifest(fingerprint: string, format: string, files: Manifest
     files,
   };
 }
+
+/**
+ * The content digest of an entry: what its format wrote, file by file, and nothing about when
+ * or for which fingerprint. Two entries with the same bytes have the same digest, which is what
+ * a reader's key is made of (early cutoff).
+ */
+export function contentDigest(format: string, files: readonly ManifestFile[]): string {
+  const hash = createHash("sha256").update(`formed-digest-v1\0${format}`);
+  for (const file of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(`\0${file.path}\0${file.size}\0${file.sha256}`);
+  }
+  return hash.digest("hex").slice(0, 32);
+}

@@ -13,6 +13,7 @@ import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
 import {
   checkFingerprint,
+  contentDigest,
   findDamage,
   hashFile,
   inParallel,
@@ -104,6 +105,17 @@ export class MlflowCache implements WorkflowCache {
     if (run === undefined) throw new CacheMissError(key.fingerprint, "not on the MLflow server either");
     await this.#download(run, key);
     return key.format.read(join(entry, DATA), this.#context);
+  }
+
+  /** From the local copy's manifest; an entry only on the server is downloaded first. */
+  async digest(key: CacheKey): Promise<string | undefined> {
+    if (!(await this.#hasLocal(key))) {
+      const run = await this.#findReady(key);
+      if (run === undefined) return undefined;
+      await this.#download(run, key);
+    }
+    const manifest = await readManifest(this.#entry(key.fingerprint));
+    return manifestMatches(manifest, key) ? contentDigest(manifest.format, manifest.files) : undefined;
   }
 
   async put(key: CacheKey, value: unknown): Promise<unknown> {

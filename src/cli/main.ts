@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import { checkCommand } from "./commands/check.js";
+import { explainCommand } from "./commands/explain.js";
 import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -70,8 +71,28 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
       .description("run a workflow, reusing every cached result")
       .argument("<config>", "workflow config (.jsonnet or .json)")
       .option("--execution-id <id>", "id of the new execution (refused if it exists)")
-      .option("--step <name>", "run only this step and its dependencies (repeatable)", collect, []),
+      .option("--step <name>", "run only this step and its dependencies (repeatable)", collect, [])
+      .option(
+        "--force <name>",
+        "run this step again even when its result is cached (repeatable)",
+        collect,
+        [],
+      )
+      .option("--dry-run", "run nothing; print for every step whether it would be reused or run, and why")
+      .option("--json", "with --dry-run: print the plan as JSON"),
   ).action(async (config: string, options) => setExit(await runCommand(terminal, config, options)));
+
+  configOptions(
+    workflow
+      .command("explain")
+      .description("say why a step would run or be reused: every part of its key that changed")
+      .argument("<config>", "workflow config (.jsonnet or .json)")
+      .argument("<step>", "the step's name in the config")
+      .option("--against <id>", "compare with this execution (default: the latest that had the step)")
+      .option("--json", "print the explanation as JSON"),
+  ).action(async (config: string, step: string, options) =>
+    setExit(await explainCommand(terminal, config, step, options)),
+  );
 
   workflow
     .command("remove")

@@ -1,3 +1,4 @@
+import type { StepKeyRecord } from "../fingerprint/step-key.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { StepNode } from "../graph/step-node.js";
 import type { ExecutionContext, StepContext } from "../step/context.js";
@@ -8,6 +9,8 @@ import type { ExecutionContext, StepContext } from "../step/context.js";
  */
 export interface WorkflowCallback {
   onExecutionStart?(execution: ExecutionContext, graph: WorkflowGraph): void | Promise<void>;
+  /** The step's key is made (its inputs are ready): what it was made from, before the step starts. */
+  onStepKey?(step: StepContext, node: StepNode, key: StepKeyRecord): void | Promise<void>;
   onStepStart?(step: StepContext, node: StepNode): void | Promise<void>;
   /**
    * A step's result is ready (it ran, or was found in the cache). `load` reads it: for a cached

@@ -1,6 +1,9 @@
 import { type CacheKey, CacheMissError } from "../cache/cache.js";
+import { digestThroughFormat } from "../cache/result-digest.js";
 import { markAsBuilt } from "../construct/config-value.js";
 import { FormedError } from "../errors.js";
+import { makeStepKey, refPathKey } from "../fingerprint/step-key.js";
+import { ClassRegistry } from "../format/class-registry.js";
 import { materialize } from "../format/iterables.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import { formatPath, mapRefs, readField } from "../graph/ref.js";
@@ -15,11 +18,13 @@ import {
   type StepState,
 } from "../step/context.js";
 import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "./executor.js";
+import { FieldDigestMemo, inputDigest, type UpstreamResult } from "./input-digests.js";
 
-/** A step's result, loaded only when a dependent needs it: a fully cached re-run reads no result at all. */
-interface ResultHandle {
-  load(): Promise<unknown>;
-}
+/**
+ * A step's result, loaded only when a dependent needs it (a fully cached re-run reads no result
+ * at all), and its content digest, which its readers' keys are made of.
+ */
+interface ResultHandle extends UpstreamResult {}
 
 /** Raised when the run is canceled (Ctrl-C): the running step is abandoned, nothing after it starts. */
 export class ExecutionCanceledError extends FormedError {
@@ -77,15 +82,24 @@ export class DefaultExecutor implements WorkflowExecutor {
 class RunSession {
   readonly #memo = new Map<string, Promise<ResultHandle>>();
   readonly #states = new Map<string, StepState>();
+  readonly #classes: ClassRegistry;
+  readonly #fieldDigests: FieldDigestMemo;
+  /** Steps `--force` names that have not been forced yet in this run (once each). */
+  readonly #toForce: Set<string>;
 
   constructor(
     readonly graph: WorkflowGraph,
     readonly run: ExecutionRun,
     readonly execution: ExecutionContext,
-  ) {}
+  ) {
+    this.#classes = run.classes ?? new ClassRegistry();
+    this.#fieldDigests = run.fieldDigests ?? new FieldDigestMemo();
+    this.#toForce = new Set(run.force ?? []);
+  }
 
+  /** A step never reached (an earlier failure ended the run) has no key: its fingerprint is empty. */
   stateOf(node: StepNode): StepState {
-    return this.#states.get(node.name) ?? { status: "pending", fingerprint: node.fingerprint };
+    return this.#states.get(node.name) ?? { status: "pending", fingerprint: "" };
   }
 
   /** The step's result handle, running the step (and what it needs) unless it is cached or memoized. */
@@ -99,24 +113,47 @@ class RunSession {
     return handle;
   }
 
+  /**
+   * The results the step reads (running them first; a failure there fails this step's readers
+   * too) and the digest of every ref's input. A step read twice by one step (a `!` step) runs once for it.
+   */
+  async #inputs(
+    node: StepNode,
+  ): Promise<{ upstream: Map<string, ResultHandle>; digests: Map<string, string> }> {
+    const upstream = new Map<string, ResultHandle>();
+    const digests = new Map<string, string>();
+    for (const ref of node.refs) {
+      let handle = upstream.get(ref.step);
+      if (handle === undefined) {
+        handle = await this.ensure(this.graph.get(ref.step)!);
+        upstream.set(ref.step, handle);
+      }
+      digests.set(
+        refPathKey(ref.path),
+        await inputDigest(handle, ref.field, this.#fieldDigests, this.#classes),
+      );
+    }
+    return { upstream, digests };
+  }
+
   async #visit(node: StepNode): Promise<ResultHandle> {
-    const key: CacheKey = { fingerprint: node.fingerprint, format: node.format };
-    const state: StepState = {
-      status: "running",
-      fingerprint: node.fingerprint,
-      startedAt: new Date().toISOString(),
-    };
+    const { upstream, digests } = await this.#inputs(node);
+    const { fingerprint, record } = makeStepKey(node.key, digests);
+    const key: CacheKey = { fingerprint, format: node.format };
+    const state: StepState = { status: "running", fingerprint, startedAt: new Date().toISOString() };
     this.#states.set(node.name, state);
     const context = this.#stepContext(node, state);
+    for (const callback of this.run.callbacks) await callback.onStepKey?.(context, node, record);
     for (const callback of this.run.callbacks) await callback.onStepStart?.(context, node);
 
     let handle: ResultHandle;
     try {
-      if (node.shouldBeCached && (await this.run.cache.has(key))) {
+      const forced = this.#toForce.delete(node.name);
+      if (!forced && node.shouldBeCached && (await this.run.cache.has(key))) {
         state.status = "cached";
         handle = this.#cachedHandle(node, key, context);
       } else {
-        handle = await this.#computeHoldingLock(node, key, context);
+        handle = await this.#computeHoldingLock(node, key, context, upstream, forced);
       }
       for (const callback of this.run.callbacks) await callback.onStepResult?.(context, node, handle.load);
     } catch (error) {
@@ -141,29 +178,49 @@ class RunSession {
   /** Loads lazily; an entry found corrupt when loaded is recomputed rather than failing the run. */
   #cachedHandle(node: StepNode, key: CacheKey, context: StepContext): ResultHandle {
     let loaded: Promise<unknown> | undefined;
+    let digest: Promise<string> | undefined;
     return {
+      digest: () => {
+        digest ??= this.#storedDigest(key);
+        return digest;
+      },
       load: () => {
         loaded ??= this.run.cache.get(key).catch(async (error: unknown) => {
           if (!(error instanceof CacheMissError)) throw error;
           context.logger.warn(
             `cached result of "${node.name}" is not usable (${error.message}); computing it again`,
           );
-          return (await this.#computeHoldingLock(node, key, context)).load();
+          return (
+            await this.#computeHoldingLock(node, key, context, (await this.#inputs(node)).upstream)
+          ).load();
         });
         return loaded;
       },
     };
   }
 
-  async #computeHoldingLock(node: StepNode, key: CacheKey, context: StepContext): Promise<ResultHandle> {
-    const lock = node.shouldBeCached ? await this.run.cache.lock?.(node.fingerprint) : undefined;
+  /** A stored entry's digest; a cache that cannot tell gives the fingerprint's (how the result was made). */
+  async #storedDigest(key: CacheKey): Promise<string> {
+    return (await this.run.cache.digest?.(key)) ?? `made-by-${key.fingerprint}`;
+  }
+
+  async #computeHoldingLock(
+    node: StepNode,
+    key: CacheKey,
+    context: StepContext,
+    upstream: ReadonlyMap<string, ResultHandle>,
+    forced = false,
+  ): Promise<ResultHandle> {
+    const lock = node.shouldBeCached ? await this.run.cache.lock?.(key.fingerprint) : undefined;
     try {
       // Another process may have computed it while we waited for the lock.
-      if (lock !== undefined && (await this.run.cache.has(key))) {
+      if (!forced && lock !== undefined && (await this.run.cache.has(key))) {
         context.state.status = "cached";
         return this.#cachedHandle(node, key, context);
       }
-      const args = await this.#arguments(node);
+      // A forced step replaces its entry: a put never overwrites a whole entry by itself.
+      if (forced && node.shouldBeCached) await this.run.cache.delete(key.fingerprint);
+      const args = await this.#arguments(node, upstream);
       this.#throwIfCanceled();
       const computation = runInStepContext(context, async () => {
         let output: unknown;
@@ -185,7 +242,19 @@ class RunSession {
       // it was writing stays in the cache's temporary area and never becomes an entry).
       const value = await this.#unlessCanceled(computation);
       context.state.status = "completed";
-      return { load: async () => value };
+      let digest: Promise<string> | undefined;
+      return {
+        load: async () => value,
+        // Not stored (cacheable: false): hashed through its format; one its format cannot write is keyed by how it was made.
+        digest: () => {
+          digest ??= node.shouldBeCached
+            ? this.#storedDigest(key)
+            : digestThroughFormat(value, node.format, { classes: this.#classes }).then(
+                (digest) => digest ?? `made-by-${key.fingerprint}`,
+              );
+          return digest;
+        },
+      };
     } finally {
       await lock?.release();
     }
@@ -207,11 +276,13 @@ class RunSession {
   }
 
   /** The step's argument object: its config without `type`, with each ref replaced by the result it names. */
-  async #arguments(node: StepNode): Promise<Record<string, unknown>> {
+  async #arguments(
+    node: StepNode,
+    upstream: ReadonlyMap<string, ResultHandle>,
+  ): Promise<Record<string, unknown>> {
     const values = new Map<string, unknown>();
     for (const ref of node.refs) {
-      const dependency = this.graph.get(ref.step)!;
-      const result = await (await this.ensure(dependency)).load();
+      const result = await upstream.get(ref.step)!.load();
       try {
         const value = readField(result, ref.field);
         // A result is never config: building objects from config must pass it through as it is.
@@ -245,7 +316,7 @@ class RunSession {
       info: {
         name: node.name,
         type: node.type,
-        fingerprint: node.fingerprint,
+        fingerprint: state.fingerprint,
         version: node.version,
         config: node.config,
       },
@@ -255,7 +326,7 @@ class RunSession {
         return logger;
       },
       get workdir() {
-        return run.workdir(node);
+        return run.workdir(state.fingerprint);
       },
       execution: this.execution,
     };

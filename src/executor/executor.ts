@@ -1,9 +1,11 @@
 import type { WorkflowCache } from "../cache/cache.js";
+import type { ClassRegistry } from "../format/class-registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { StepNode } from "../graph/step-node.js";
 import type { Logger } from "../logging/logger.js";
 import type { ExecutionContext, StepState } from "../step/context.js";
 import type { WorkflowCallback } from "./callback.js";
+import type { FieldDigestMemo } from "./input-digests.js";
 
 /** What an organizer hands an executor for one execution. */
 export interface ExecutionRun {
@@ -16,8 +18,8 @@ export interface ExecutionRun {
   readonly logger: Logger;
   /** The log of one step. */
   stepLogger(node: StepNode): Logger;
-  /** The step's own directory (see `useStepWorkdir`). */
-  workdir(node: StepNode): string;
+  /** The directory of the step whose fingerprint is `fingerprint` (see `useStepWorkdir`). */
+  workdir(fingerprint: string): string;
   /**
    * Builds the objects a step's arguments describe (classes, Registrable choices, Dates...) from
    * its config, refs already replaced by results. Absent: the arguments are passed as written.
@@ -25,6 +27,12 @@ export interface ExecutionRun {
   construct?(node: StepNode, args: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Aborting it cancels the run: no further step starts, and the running one is abandoned. */
   readonly signal?: AbortSignal;
+  /** Steps to run again even when cached (`--force`); their entries are replaced. */
+  readonly force?: readonly string[];
+  /** Classes formats can write, for digests of results that are not stored. */
+  readonly classes?: ClassRegistry;
+  /** Digests of fields read by field refs, remembered across runs. */
+  readonly fieldDigests?: FieldDigestMemo;
 }
 
 export interface ExecutionOutcome {

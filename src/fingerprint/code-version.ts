@@ -1,18 +1,20 @@
 /**
- * A step's code version: a hash of its function's syntax tree, so that comments, formatting,
- * local renames and type-only edits keep the cache while a changed literal, operator, call,
- * property or free identifier invalidates it. Only the step's own function is hashed: helpers
- * it calls are not part of its version (give `version` to cover them by hand).
+ * A step function's own code version: a hash of its function's syntax tree, so that comments,
+ * formatting, local renames and type-only edits keep the cache while a changed literal,
+ * operator, call, property or free identifier invalidates it. Helpers it calls are not hashed
+ * here: its free references are returned, for the code graph (code-graph/) to follow.
  */
 
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { findSourceMap } from "node:module";
-import { extname, isAbsolute } from "node:path";
+import { isAbsolute } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { oxcParser } from "../common/lazy-packages.js";
 import { formedVersion } from "../common/package-info.js";
+import { type SourceLang, sourceLangOf } from "../common/specifiers.js";
 import type { StepCallSite } from "../step/step.js";
+import type { UnitReferences } from "./code-graph/types.js";
 import type { CodeVersionMemo } from "./code-version-memo.js";
 import { ignoredArgumentsOf } from "./ignored-arguments.js";
 import {
@@ -20,6 +22,7 @@ import {
   isAstNode,
   isFunctionNode,
   normalizeFunction,
+  ReferenceCollector,
   unwrapExpression,
 } from "./normalize-function.js";
 
@@ -30,6 +33,8 @@ export interface CodeInfo {
   ignoredArguments: string[];
   /** How the function was found: by its export in `file`, by the `step()` call at `definedAt`, or from `fnText` alone. */
   located: "export" | "call-site" | "text";
+  /** The function's free references (names, members, dynamic imports), when it was parsed: what the code graph follows from it. */
+  references?: UnitReferences;
 }
 
 export interface CodeVersionInput {
@@ -45,14 +50,18 @@ export interface CodeVersionInput {
 
 // Bumped when the canonical form changes, so that old versions do not match new ones by accident.
 const FORM = "formed-code-v1";
+// Bumped when what a CodeInfo holds changes: remembered ones without the new fields are not reused.
+const INFO_FORM = "code-info-v2";
 
-type Lang = "js" | "jsx" | "ts" | "tsx";
+type Lang = SourceLang;
 
 /** A parsed source file, with what is needed to read positions and names in it. */
 export interface ParsedSource {
   readonly program: AstNode;
   readonly lang: Lang;
   readonly lineStarts: readonly number[];
+  /** The parsed text: node offsets point into it. */
+  readonly text: string;
   /** Local names of `step` (`import { step as s } from "formed"`). */
   readonly stepNames: ReadonlySet<string>;
   /** Local names of namespace imports of formed (`import * as f from "formed"`). */
@@ -80,7 +89,7 @@ export function codeVersion(input: CodeVersionInput, memo?: CodeVersionMemo): Co
 
 /** Everything the version depends on: the text of each file it may be read from, and how the function is found in it. */
 function memoKey(input: CodeVersionInput): string {
-  const key = createHash("sha256").update(`${FORM}\0${formedVersion()}`);
+  const key = createHash("sha256").update(`${FORM}\0${INFO_FORM}\0${formedVersion()}`);
   for (const file of [input.file, input.definedAt?.file]) {
     const path = file === undefined ? undefined : toPath(file);
     key.update(`\0${file ?? ""}\0`);
@@ -107,16 +116,30 @@ function computeCodeVersion(input: CodeVersionInput): CodeInfo {
     const fn = parsed === undefined ? undefined : findCallSiteStep(parsed, input.definedAt, input.fnText);
     if (parsed !== undefined && fn !== undefined) return info(fn, parsed, "call-site");
   }
-  const fn = parseFunctionText(input.fnText);
-  if (fn === undefined) {
+  const parsed = parseFunctionText(input.fnText);
+  if (parsed === undefined) {
     // Not parseable (a native or bound function): its text is all there is.
     return { version: hash(`text:${input.fnText}`), ignoredArguments: [], located: "text" };
   }
-  return { version: hash(canonical(fn)), ignoredArguments: [], located: "text" };
+  // Printed JavaScript has no types to read Ignore<> from.
+  return info(parsed.fn, parsed.source, "text", []);
 }
 
-function info(fn: AstNode, parsed: ParsedSource, located: CodeInfo["located"]): CodeInfo {
-  return { version: hash(canonical(fn)), ignoredArguments: ignoredArgumentsOf(fn, parsed), located };
+function info(
+  fn: AstNode,
+  parsed: ParsedSource,
+  located: CodeInfo["located"],
+  ignoredArguments = ignoredArgumentsOf(fn, parsed),
+): CodeInfo {
+  const collector = new ReferenceCollector(parsed.text);
+  const form = normalizeFunction(fn, collector);
+  normalized.set(fn, form);
+  return {
+    version: hash(form),
+    ignoredArguments,
+    located,
+    references: collector.references(),
+  };
 }
 
 function hash(text: string): string {
@@ -132,25 +155,6 @@ function canonical(fn: AstNode): string {
   return text;
 }
 
-function langOf(file: string): Lang | undefined {
-  switch (extname(file).toLowerCase()) {
-    case ".ts":
-    case ".mts":
-    case ".cts":
-      return "ts";
-    case ".tsx":
-      return "tsx";
-    case ".jsx":
-      return "jsx";
-    case ".js":
-    case ".mjs":
-    case ".cjs":
-      return "js";
-    default:
-      return undefined;
-  }
-}
-
 function toPath(file: string): string | undefined {
   if (file.startsWith("file:")) return fileURLToPath(file);
   return isAbsolute(file) ? file : undefined;
@@ -158,7 +162,7 @@ function toPath(file: string): string | undefined {
 
 function parseFile(file: string): ParsedSource | undefined {
   const path = toPath(file);
-  const lang = path === undefined ? undefined : langOf(path);
+  const lang = path === undefined ? undefined : sourceLangOf(path);
   if (path === undefined || lang === undefined) return undefined;
   let text: string;
   try {
@@ -203,7 +207,7 @@ function describe(program: AstNode, lang: Lang, text: string): ParsedSource {
       if (name === "Ignore") ignoreNames.add(local);
     }
   }
-  return { program, lang, lineStarts, stepNames, namespaceNames, ignoreNames };
+  return { program, lang, lineStarts, text, stepNames, namespaceNames, ignoreNames };
 }
 
 function isFormed(source: unknown): boolean {
@@ -378,7 +382,7 @@ function findCallSiteStep(parsed: ParsedSource, site: StepCallSite, fnText: stri
   const isTypeScript = parsed.lang === "ts" || parsed.lang === "tsx";
   if (isTypeScript) {
     const text = parseFunctionText(fnText);
-    const form = text === undefined ? undefined : canonical(text);
+    const form = text === undefined ? undefined : canonical(text.fn);
     const same = form === undefined ? [] : candidates.filter(({ fn }) => canonical(fn) === form);
     // Identical forms hash identically, so which of several is taken only matters for Ignore types.
     if (same.length >= 1) return nearestOnLine(site, same) ?? same[0]!.fn;
@@ -400,17 +404,18 @@ function mappedPosition(site: StepCallSite): { line: number; column: number } | 
   return { line: entry.originalLine + 1, column: entry.originalColumn + 1 };
 }
 
-/** The function in `fn.toString()` text: a function or arrow expression, or a method. */
-function parseFunctionText(fnText: string): AstNode | undefined {
+/** The function in `fn.toString()` text (a function or arrow expression, or a method), and the source it was parsed in. */
+function parseFunctionText(fnText: string): { fn: AstNode; source: ParsedSource } | undefined {
   const asExpression = parseSource(`(${fnText}\n);`, "js");
   const expression = asExpression === undefined ? undefined : firstExpression(asExpression);
-  if (isFunctionNode(expression)) return expression;
+  if (asExpression !== undefined && isFunctionNode(expression))
+    return { fn: expression, source: asExpression };
   // Methods print as `name(args) { ... }`, valid only inside an object literal.
   const asMethod = parseSource(`({${fnText}\n});`, "js");
   const object = asMethod === undefined ? undefined : firstExpression(asMethod);
   const property = isAstNode(object) ? (object.properties as unknown[] | undefined)?.[0] : undefined;
   const value = isAstNode(property) ? property.value : undefined;
-  return isFunctionNode(value) ? value : undefined;
+  return asMethod !== undefined && isFunctionNode(value) ? { fn: value, source: asMethod } : undefined;
 }
 
 function firstExpression(parsed: ParsedSource): unknown {

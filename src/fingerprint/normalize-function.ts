@@ -7,8 +7,11 @@
  *
  * Scopes follow JavaScript's rules (function scope for `var` and parameters, block scope for
  * `let`/`const`/`class`), so a local that shadows an outer name never makes two different
- * functions look the same.
+ * functions look the same. The same walk, given a ReferenceCollector, records the free names
+ * and run-time imports the code graph follows: scopes are known only here.
  */
+
+import type { UnitReferences } from "./code-graph/types.js";
 
 export interface AstNode {
   readonly type: string;
@@ -126,18 +129,98 @@ export function boundNames(pattern: unknown, into: string[] = []): string[] {
   return into;
 }
 
+/**
+ * The free references met while normalizing, for the code graph: which outer names the code
+ * uses (and which of their members), and what it imports at run time. Only built when asked
+ * for, so that plain code versions pay nothing for it.
+ */
+export class ReferenceCollector {
+  readonly #members = new Map<string, Set<string>>();
+  readonly #bare = new Set<string>();
+  readonly #dynamic = new Set<string>();
+  readonly #computed = new Set<string>();
+
+  /** `text`: the source the nodes' offsets point into, for the text of computed imports. */
+  constructor(readonly text?: string) {}
+
+  use(name: string, member?: string): void {
+    if (member === undefined) {
+      this.#bare.add(name);
+      return;
+    }
+    let members = this.#members.get(name);
+    if (members === undefined) {
+      members = new Set();
+      this.#members.set(name, members);
+    }
+    members.add(member);
+  }
+
+  /** An `import(specifier)` or `require(specifier)` call. */
+  dynamicImport(call: AstNode, specifier: unknown): void {
+    const literal = staticString(specifier);
+    if (literal !== undefined) {
+      this.#dynamic.add(literal);
+      return;
+    }
+    const { start, end } = call;
+    this.#computed.add(
+      this.text !== undefined && typeof start === "number" && typeof end === "number"
+        ? this.text.slice(start, end)
+        : `${call.type}(<computed>)`,
+    );
+  }
+
+  /** What was collected, without `own` (the names the unit itself declares). */
+  references(own: ReadonlySet<string> = new Set()): UnitReferences {
+    // A null prototype: a free name may be `constructor` or `__proto__`.
+    const members: Record<string, string[]> = Object.create(null);
+    for (const name of [...this.#members.keys()].sort()) {
+      if (!own.has(name)) members[name] = [...this.#members.get(name)!].sort();
+    }
+    const bare = [...this.#bare].filter((name) => !own.has(name)).sort();
+    return {
+      names: [...new Set([...Object.keys(members), ...bare])].sort(),
+      members,
+      bare,
+      dynamicImports: [...this.#dynamic].sort(),
+      computedImports: [...this.#computed].sort(),
+    };
+  }
+}
+
+/** A string literal, or a template literal without expressions: a specifier known before running. */
+function staticString(node: unknown): string | undefined {
+  const value = unwrapExpression(node);
+  if (!isAstNode(value)) return undefined;
+  if (value.type === "Literal" && typeof value.value === "string") return value.value;
+  if (value.type === "TemplateLiteral" && (value.expressions as unknown[]).length === 0) {
+    const quasi = (value.quasis as AstNode[])[0];
+    const cooked = quasi === undefined ? "" : (quasi.value as { cooked: string | null }).cooked;
+    return cooked ?? undefined;
+  }
+  return undefined;
+}
+
 class Normalizer {
   #next = 0;
+  readonly #collector: ReferenceCollector | undefined;
+
+  constructor(collector?: ReferenceCollector) {
+    this.#collector = collector;
+  }
 
   declare(scope: Scope, name: string): void {
     if (!scope.names.has(name)) scope.names.set(name, this.#next++);
   }
 
-  reference(scope: Scope, name: string): unknown {
+  /** `member`: the property read when the name is the object of `name.member`. */
+  reference(scope: Scope, name: string, member?: string): unknown {
     for (let current: Scope | undefined = scope; current !== undefined; current = current.parent) {
       const index = current.names.get(name);
       if (index !== undefined) return { local: index };
     }
+    this.#collector?.use(name, member);
     return { free: name };
   }
 
@@ -170,12 +253,43 @@ class Normalizer {
       for (const item of node) this.hoistVars(item, scope);
       return;
     }
-    if (!isAstNode(node) || FUNCTION_TYPES.has(node.type) || node.type.startsWith("Class")) return;
-    if (node.type === "VariableDeclaration" && node.kind === "var" && node.declare !== true) {
-      this.declarePatterns(node, scope);
-    }
-    for (const [key, value] of Object.entries(node)) {
-      if (key !== "type" && typeof value === "object" && value !== null) this.hoistVars(value, scope);
+    if (!isAstNode(node)) return;
+    // Only statements hold a `var` of this function: an expression holds one only inside a
+    // function or class, which has its own. Walking statements alone skips most of the tree.
+    switch (node.type) {
+      case "VariableDeclaration":
+        if (node.kind === "var" && node.declare !== true) this.declarePatterns(node, scope);
+        return;
+      case "BlockStatement":
+        this.hoistVars(node.body, scope);
+        return;
+      case "IfStatement":
+        this.hoistVars(node.consequent, scope);
+        this.hoistVars(node.alternate, scope);
+        return;
+      case "ForStatement":
+        this.hoistVars(node.init, scope);
+        this.hoistVars(node.body, scope);
+        return;
+      case "ForInStatement":
+      case "ForOfStatement":
+        this.hoistVars(node.left, scope);
+        this.hoistVars(node.body, scope);
+        return;
+      case "WhileStatement":
+      case "DoWhileStatement":
+      case "LabeledStatement":
+      case "WithStatement":
+        this.hoistVars(node.body, scope);
+        return;
+      case "TryStatement":
+        this.hoistVars(node.block, scope);
+        if (isAstNode(node.handler)) this.hoistVars(node.handler.body, scope);
+        this.hoistVars(node.finalizer, scope);
+        return;
+      case "SwitchStatement":
+        for (const switchCase of node.cases as AstNode[]) this.hoistVars(switchCase.consequent, scope);
+        return;
     }
   }
 
@@ -255,16 +369,46 @@ class Normalizer {
       case "PropertyDefinition":
       case "AccessorProperty":
         return this.member(node, scope);
-      case "MemberExpression":
+      case "MemberExpression": {
+        const object = unwrapExpression(node.object);
+        const namespaceMember =
+          this.#collector !== undefined &&
+          node.computed !== true &&
+          isAstNode(object) &&
+          object.type === "Identifier" &&
+          isAstNode(node.property) &&
+          node.property.type === "Identifier";
         return {
           type: "MemberExpression",
-          object: this.node(node.object, scope),
+          // The same form as `this.node(node.object)`, which unwraps to the identifier's reference.
+          object: namespaceMember
+            ? this.reference(scope, object.name as string, (node.property as AstNode).name as string)
+            : this.node(node.object, scope),
           property:
             node.computed === true
               ? { computed: this.node(node.property, scope) }
               : propertyName(node.property),
           optional: node.optional === true,
         };
+      }
+      case "ImportExpression":
+        this.#collector?.dynamicImport(node, node.source);
+        return this.generic(node, scope);
+      case "CallExpression": {
+        // Any `require`, a free one or one made by createRequire: either loads code.
+        const callee = unwrapExpression(node.callee);
+        const args = node.arguments as unknown[];
+        if (
+          this.#collector !== undefined &&
+          isAstNode(callee) &&
+          callee.type === "Identifier" &&
+          callee.name === "require" &&
+          args.length >= 1
+        ) {
+          this.#collector.dynamicImport(node, args[0]);
+        }
+        return this.generic(node, scope);
+      }
       case "LabeledStatement":
         return { type: node.type, label: labelName(node.label), body: this.node(node.body, scope) };
       case "BreakStatement":
@@ -337,6 +481,8 @@ class Normalizer {
           })),
         };
       case "JSXIdentifier":
+        // `<Chart />` names a component binding; `<div>` and attribute names are strings.
+        if (/^[A-Z]/.test(node.name as string)) this.#collector?.use(node.name as string);
         return { jsx: node.name };
       default:
         return this.generic(node, scope);
@@ -357,8 +503,10 @@ class Normalizer {
 
   generic(node: AstNode, scope: Scope): unknown {
     const out: Record<string, unknown> = { type: node.type };
-    for (const [key, value] of Object.entries(node)) {
+    // for-in, not Object.entries: the same keys in the same order, without an array per node.
+    for (const key in node) {
       if (key === "type" || DROPPED_KEYS.has(key)) continue;
+      const value = node[key];
       if (key === "optional" && !OPTIONAL_IS_RUNTIME.has(node.type)) continue;
       const normalized = this.node(value, scope);
       // Absent, null, false and empty are the same to the runtime; the JS and TS parsers differ on which they emit.
@@ -402,8 +550,25 @@ function labelName(node: unknown): unknown {
  * The canonical text of a function node (a function or arrow expression or declaration):
  * identical for two functions exactly when they differ only in what cannot change behaviour.
  */
-export function normalizeFunction(node: AstNode): string {
+export function normalizeFunction(node: AstNode, collector?: ReferenceCollector): string {
   // `step(named)` may point at a declaration, while `fn.toString()` of it reads as an expression: same form for both.
   const root = node.type === "FunctionDeclaration" ? { ...node, type: "FunctionExpression" } : node;
-  return JSON.stringify(new Normalizer().function(root, new Scope(undefined)));
+  return JSON.stringify(new Normalizer(collector).function(root, new Scope(undefined)));
+}
+
+/**
+ * The canonical text of any node (a declaration, a statement, an expression, or an array of
+ * them), under the same rules as normalizeFunction. Names it uses but does not bind are kept by
+ * name: at a module's top level, those are its other declarations, imports and globals.
+ */
+export function normalizeNode(node: unknown, collector?: ReferenceCollector): string {
+  const normalized = new Normalizer(collector).node(node, new Scope(undefined));
+  return JSON.stringify(normalized === DROP ? null : normalized);
+}
+
+/** The names `var` declares anywhere in `node` outside inner functions: at top level, module bindings. */
+export function varNames(node: unknown): string[] {
+  const scope = new Scope(undefined);
+  new Normalizer().hoistVars(node, scope);
+  return [...scope.names.keys()];
 }

@@ -1,13 +1,17 @@
+import { isAbsolute } from "node:path";
+import { fileURLToPath } from "node:url";
 import { closestName } from "../common/closest-name.js";
 import type { WorkflowConfig } from "../config/workflow-config.js";
 import { type ConfigIssue, ConfigurationError } from "../errors.js";
-import { codeVersion } from "../fingerprint/code-version.js";
+import type { CodeGraph, CodeRoot, StepCode } from "../fingerprint/code-graph/code-graph.js";
+import { type CodeInfo, codeVersion } from "../fingerprint/code-version.js";
 import type { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
-import { stepFingerprint } from "../fingerprint/fingerprint.js";
+import { canonicalJson } from "../fingerprint/fingerprint.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { RegisteredStep, StepRegistry } from "../step/registry.js";
 import type { ProjectTypes } from "../types/type-description.js";
-import { forEachRef, formatPath, mapRefs, parseRef, type StepRef } from "./ref.js";
+import { configBuiltRoots } from "./config-built-code.js";
+import { forEachRef, formatPath, parseRef, type StepRef } from "./ref.js";
 import type { StepNode } from "./step-node.js";
 import { ignoredArgumentsOf, validateGraphArguments } from "./validate-arguments.js";
 
@@ -20,6 +24,13 @@ export interface BuildGraphOptions {
   readonly types?: ProjectTypes;
   /** Code versions of earlier runs, so unchanged step sources are not parsed again. */
   readonly codeVersions?: CodeVersionMemo;
+  /**
+   * Follows the code each step reaches (helpers, imported modules, classes its config builds,
+   * package versions) into its version. Without it, a version covers the step function alone.
+   */
+  readonly codeGraph?: CodeGraph;
+  /** What relative `module:Export` references are relative to (default: the working directory). */
+  readonly cwd?: string;
 }
 
 /**
@@ -78,7 +89,9 @@ export class WorkflowGraph {
     }
 
     const nodes = new Map<string, StepNode>();
-    const codeVersions = new Map<RegisteredStep, ReturnType<typeof codeVersion>>();
+    const codeVersions = new Map<RegisteredStep, CodeInfo>();
+    // Steps of one type with the same config-built classes reach the same code: walked once.
+    const stepCodes = new Map<string, StepCode>();
     for (const name of order) {
       const stepConfig = config.steps[name]!;
       const registered = registeredByStep.get(name)!;
@@ -108,20 +121,28 @@ export class WorkflowGraph {
       }
       const deterministic = step.options.deterministic ?? true;
       const cacheable = step.options.cacheable;
-      const version = step.options.version ?? code.version;
+      let stepCode: StepCode | undefined;
+      if (step.options.version === undefined && options.codeGraph !== undefined) {
+        const roots = [
+          stepRoot(registered, code),
+          ...configBuiltRoots(options.types, registered.name, stepConfig, options.cwd ?? process.cwd()),
+        ];
+        const rootsKey = canonicalJson(roots);
+        stepCode = stepCodes.get(rootsKey);
+        if (stepCode === undefined) {
+          stepCode = options.codeGraph.stepCode(roots);
+          stepCodes.set(rootsKey, stepCode);
+        }
+      }
+      const version = step.options.version ?? stepCode?.version ?? code.version;
       const ignored = new Set([
         ...code.ignoredArguments,
         ...ignoredArgumentsOf(options.types, registered.name),
       ]);
-      const args = fingerprintArguments(stepConfig, refs, ignored, nodes);
-      const fingerprint = stepFingerprint({
-        type: registered.name,
-        version,
-        deterministic,
-        cacheable,
-        format: format.identifier,
-        arguments: args,
-      });
+      const keyArguments: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(stepConfig)) {
+        if (key !== "type" && !ignored.has(key)) keyArguments[key] = value;
+      }
       nodes.set(name, {
         name,
         type: registered.name,
@@ -136,7 +157,17 @@ export class WorkflowGraph {
         memoized: !name.endsWith("!"),
         format,
         ignoredArguments: [...ignored],
-        fingerprint,
+        key: {
+          type: registered.name,
+          version,
+          explicitVersion: step.options.version !== undefined,
+          deterministic,
+          cacheable,
+          format: format.identifier,
+          arguments: keyArguments,
+          refs,
+          ...(stepCode === undefined ? {} : { code: stepCode }),
+        },
       });
     }
     return new WorkflowGraph(nodes, order, config);
@@ -303,25 +334,25 @@ function findCycle(
   return visit(start);
 }
 
-/** The arguments as they enter the fingerprint: ignored ones dropped, refs replaced by what they point to. */
-function fingerprintArguments(
-  stepConfig: Record<string, unknown>,
-  refs: readonly StepRef[],
-  ignored: ReadonlySet<string>,
-  nodes: ReadonlyMap<string, StepNode>,
-): Record<string, unknown> {
-  const refsByPath = new Map(refs.map((ref) => [JSON.stringify(ref.path), ref]));
-  const replace = (_ref: unknown, path: (string | number)[]) => {
-    const ref = refsByPath.get(JSON.stringify(path))!;
-    return { $step: nodes.get(ref.step)!.fingerprint, field: ref.field };
-  };
-  const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(stepConfig)) {
-    if (key === "type" || ignored.has(key)) continue;
-    args[key] = mapRefs(value, replace, [key]);
+/** Where the step's own code starts: its export, or the function found where `step()` was called. */
+function stepRoot(registered: RegisteredStep, code: CodeInfo): CodeRoot {
+  const file = registered.module?.file;
+  if (code.located === "export" && file !== undefined && registered.exportName !== undefined) {
+    return { kind: "export", specifier: file, from: file, exportName: registered.exportName };
   }
-  return args;
+  const site = code.located === "call-site" ? registered.step.definedAt?.file : undefined;
+  const siteFile = site?.startsWith("file:") ? fileURLToPath(site) : site;
+  return {
+    kind: "function",
+    name: `step ${registered.name}`,
+    ...(siteFile === undefined || !isAbsolute(siteFile) ? {} : { file: siteFile }),
+    hash: code.version,
+    // Found by its text alone, its free names cannot be resolved: its own hash is all there is.
+    references: (code.located === "call-site" ? code.references : undefined) ?? NO_REFERENCES,
+  };
 }
+
+const NO_REFERENCES = { names: [], members: {}, bare: [], dynamicImports: [], computedImports: [] };
 
 /** A binary min-heap of numbers: the ready steps by config position. */
 class MinHeap<T extends number> {

@@ -1,4 +1,5 @@
 import type { StepConfig } from "../config/workflow-config.js";
+import type { StaticKeyParts } from "../fingerprint/step-key.js";
 import type { Format } from "../format/format.js";
 import type { RegisteredStep } from "../step/registry.js";
 import type { StepRef } from "./ref.js";
@@ -24,5 +25,9 @@ export interface StepNode {
   readonly memoized: boolean;
   readonly format: Format;
   readonly ignoredArguments: readonly string[];
-  readonly fingerprint: string;
+  /**
+   * What the step's fingerprint is made of before anything runs; the fingerprint itself also
+   * needs the digests of the results it reads, so it is made when they exist (`makeStepKey`).
+   */
+  readonly key: StaticKeyParts;
 }

@@ -36,6 +36,7 @@ export function stepNote(
   executionRunId: string,
   graph: ArchivedGraph,
   links: NoteLinks,
+  fingerprint: string,
 ): string {
   const step = graph.steps[name];
   const dependents = dependentsOf(graph).get(name) ?? [];
@@ -47,7 +48,7 @@ export function stepNote(
     "| | |",
     "|---|---|",
     `| Type | ${escapeCell(step?.type ?? "?")} |`,
-    `| Fingerprint | \`${step?.fingerprint ?? "?"}\` |`,
+    `| Fingerprint | \`${fingerprint}\` |`,
     `| Version | \`${step?.version ?? "?"}\` |`,
     `| Format | ${escapeCell(step?.format ?? "?")} |`,
     `| Dependencies | ${list(step?.dependencies ?? [], links)} |`,

@@ -22,9 +22,10 @@
 
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire, isBuiltin } from "node:module";
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, extname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { oxcParser } from "../common/lazy-packages.js";
+import { isPathSpecifier } from "../common/specifiers.js";
 import { FormedError } from "../errors.js";
 import type { LoadedModule } from "./loaded-module.js";
 import { installCommonJsHooks, installEsmHooks, preloadFormedNamespace } from "./typescript-hooks.js";
@@ -68,18 +69,6 @@ export async function importModuleFrom(specifier: string, fromDir: string): Prom
     throw new FormedError("E_MODULE", `"${specifier}" names a folder with no module in it`);
   await preloadFormedNamespace();
   return importModule(target, cwd);
-}
-
-function isPathSpecifier(specifier: string): boolean {
-  return (
-    specifier === "." ||
-    specifier === ".." ||
-    specifier.startsWith("./") ||
-    specifier.startsWith("../") ||
-    specifier.startsWith(".\\") ||
-    specifier.startsWith("..\\") ||
-    isAbsolute(specifier)
-  );
 }
 
 function resolveSpecifier(specifier: string, cwd: string): Omit<LoadedModule, "exports">[] {

@@ -11,7 +11,6 @@ export interface ArchivedStep {
   readonly name: string;
   readonly type: string;
   readonly version: string;
-  readonly fingerprint: string;
   readonly format: string;
   readonly deterministic: boolean;
   readonly cacheable: boolean | null;
@@ -33,7 +32,10 @@ export interface ArchivedExecution {
   readonly graph: ArchivedGraph;
   readonly metadata: ExecutionMetadata;
   readonly state: ExecutionState;
-  /** The state of each step that was part of the run (all of them, or those `--step` selected). */
+  /**
+   * The state of each step that was part of the run (all of them, or those `--step` selected),
+   * with its fingerprint: made when the results it reads existed, so it is not in `graph`.
+   */
   readonly steps: Readonly<Record<string, StepState>>;
 }
 
@@ -44,7 +46,6 @@ export function archiveGraph(graph: WorkflowGraph): ArchivedGraph {
       name: node.name,
       type: node.type,
       version: node.version,
-      fingerprint: node.fingerprint,
       format: node.format.identifier,
       deterministic: node.deterministic,
       cacheable: node.cacheable ?? null,

@@ -17,7 +17,7 @@ interface OrganizerFactory {
 
 /** The built-in organizers by `type`, with the options each accepts. */
 const ORGANIZERS: Record<string, OrganizerFactory> = {
-  memory: { options: [], create: () => new MemoryOrganizer() },
+  memory: { options: [], create: (_spec, context) => new MemoryOrganizer({ classes: context.classes }) },
   filesystem: {
     options: ["directory"],
     create: (spec, context) =>

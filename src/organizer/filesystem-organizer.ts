@@ -5,12 +5,14 @@ import type { WorkflowCache } from "../cache/cache.js";
 import { FilesystemCache } from "../cache/filesystem.js";
 import { writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
+import type { ExecutionKeys } from "../fingerprint/step-key.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import type { StepNode } from "../graph/step-node.js";
 import { fileSink, type LogSink } from "../logging/logger.js";
 import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
+import { keysInFolder, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
@@ -39,6 +41,7 @@ const FLUSH_INTERVAL_MS = 200;
  *     workdir/<fingerprint>/      useStepWorkdir() directories
  *     executions/<id>/
  *       graph.json metadata.json state.json out.log
+ *       keys.json                 what every step's key was made from (for --dry-run, explain)
  *       steps.json                every step's state, and where its result is in the cache
  *       steps/<name>/state.json out.log result -> ../../../../cache/.../<fingerprint>
  *
@@ -162,13 +165,14 @@ export class FilesystemOrganizer extends RecordingOrganizer {
         index.steps[node.name] = { ...state };
         update(node, { state: `${JSON.stringify(state, null, 2)}\n` });
       },
-      recordResult: async (node: StepNode) => {
+      recordResult: async (node: StepNode, fingerprint: string) => {
         if (!node.shouldBeCached) return;
-        const entry = this.cache.entryPath?.(node.fingerprint);
+        const entry = this.cache.entryPath?.(fingerprint);
         if (entry === undefined) return;
         index.results[node.name] = relative(dir, entry).split(sep).join("/");
         update(node, { result: entry });
       },
+      writeKeys: async (keys) => writeKeysFile(dir, keys),
       executionLog: fileSink(join(dir, "out.log")),
       stepLog: (node: StepNode) => {
         let sink: LogSink | undefined;
@@ -241,6 +245,10 @@ export class FilesystemOrganizer extends RecordingOrganizer {
 
   workdir(fingerprint: string): string {
     return join(this.directory, "workdir", fingerprint);
+  }
+
+  keys(): AsyncIterable<{ id: string; keys: ExecutionKeys }> {
+    return keysInFolder(join(this.directory, "executions"));
   }
 }
 

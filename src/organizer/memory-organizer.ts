@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { WorkflowCache } from "../cache/cache.js";
 import { MemoryCache } from "../cache/memory.js";
 import { FormedError } from "../errors.js";
+import type { ExecutionKeys } from "../fingerprint/step-key.js";
+import type { ClassRegistry } from "../format/class-registry.js";
 import { formatLogLine } from "../logging/logger.js";
 import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
@@ -12,6 +14,8 @@ import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.
 
 export interface MemoryOrganizerOptions {
   cache?: WorkflowCache;
+  /** Classes the default cache can write through formats (for result digests). */
+  classes?: ClassRegistry;
 }
 
 interface MemoryExecution {
@@ -21,6 +25,7 @@ interface MemoryExecution {
   steps: Record<string, StepState>;
   log: string[];
   stepLogs: Record<string, string[]>;
+  keys?: ExecutionKeys;
 }
 
 /** Keeps executions and results in this process only: for tests and throwaway runs. */
@@ -32,7 +37,8 @@ export class MemoryOrganizer extends RecordingOrganizer {
 
   constructor(options: MemoryOrganizerOptions = {}) {
     super();
-    this.cache = options.cache ?? new MemoryCache();
+    this.cache =
+      options.cache ?? new MemoryCache(options.classes === undefined ? {} : { classes: options.classes });
   }
 
   protected async createRecord(id: string): Promise<ExecutionRecord> {
@@ -55,6 +61,9 @@ export class MemoryOrganizer extends RecordingOrganizer {
       },
       writeStepState: async (node, state) => {
         entry.steps[node.name] = { ...state };
+      },
+      writeKeys: async (keys) => {
+        entry.keys = keys;
       },
       executionLog: (record) => {
         entry.log.push(formatLogLine(record));
@@ -87,6 +96,12 @@ export class MemoryOrganizer extends RecordingOrganizer {
   async remove(id: string): Promise<void> {
     if (!this.#executions.delete(id)) {
       throw new FormedError("E_EXECUTION", `no execution ${id}`);
+    }
+  }
+
+  async *keys(): AsyncIterable<{ id: string; keys: ExecutionKeys }> {
+    for (const [id, entry] of [...this.#executions].reverse()) {
+      if (entry.keys !== undefined) yield { id, keys: entry.keys };
     }
   }
 

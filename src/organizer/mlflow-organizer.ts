@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { MlflowCache } from "../cache/mlflow-cache.js";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
+import type { ExecutionKeys } from "../fingerprint/step-key.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import type { StepNode } from "../graph/step-node.js";
 import { fileSink, type LogSink } from "../logging/logger.js";
@@ -20,6 +21,7 @@ import { keyValues, type MlflowRun, type MlflowRunStatus, runTags } from "../mlf
 import type { ExecutionState, ExecutionStatus, StepState, StepStatus } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
+import { keysInFolder, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
@@ -141,24 +143,24 @@ export class MlflowOrganizer extends RecordingOrganizer {
           [TAG.executionId]: id,
           [TAG.stepName]: truncate(node.name, MAX_TAG_VALUE_LENGTH),
           [TAG.stepType]: node.type,
-          [TAG.fingerprint]: node.fingerprint,
+          [TAG.fingerprint]: state.fingerprint,
           [TAG.version]: node.version,
           [TAG.format]: node.format.identifier,
           ...stateTags(state),
-          [NOTE_TAG]: stepNote(node.name, id, run.info.run_id, graph, links),
+          [NOTE_TAG]: stepNote(node.name, id, run.info.run_id, graph, links, state.fingerprint),
           "mlflow.user": currentUser(),
         },
       });
       stepRuns.set(node.name, stepRun);
       links.stepRuns.set(node.name, stepRun.info.run_id);
-      this.cache.attach(node.fingerprint, stepRun.info.run_id);
+      this.cache.attach(state.fingerprint, stepRun.info.run_id);
       await client.logBatch(stepRun.info.run_id, { params: configParams(node.config) });
       await client.uploadArtifact(stepRun, STEP_ARTIFACT, {
         text: `${JSON.stringify(
           {
             name: node.name,
             type: node.type,
-            fingerprint: node.fingerprint,
+            fingerprint: state.fingerprint,
             version: node.version,
             format: node.format.identifier,
             config: node.config,
@@ -197,6 +199,8 @@ export class MlflowOrganizer extends RecordingOrganizer {
         }
         await client.updateRun(run.info.run_id, { status, endTime: endTime(state) });
       },
+      // Kept locally: `--dry-run` and `explain` read it on the machine that runs the workflow.
+      writeKeys: async (keys) => writeKeysFile(local, keys),
       writeStepState: async (node, state) => {
         const started = stepRuns.get(node.name);
         const stepRun = started ?? (await startStep(node, state));
@@ -217,16 +221,16 @@ export class MlflowOrganizer extends RecordingOrganizer {
         if (started !== undefined || status !== undefined)
           await client.logBatch(runId, { tags: keyValues(tags) });
         if (status === undefined) return;
-        this.cache.detach(node.fingerprint);
+        this.cache.detach(state.fingerprint);
         const logFile = stepLogFile(node);
         if (existsSync(logFile)) await client.uploadArtifact(stepRun, LOG_ARTIFACT, { file: logFile });
         await client.updateRun(runId, { status, endTime: endTime(state) });
       },
-      recordResult: async (node, load) => {
+      recordResult: async (node, fingerprint, load) => {
         const stepRun = stepRuns.get(node.name);
         if (stepRun === undefined) return;
         if (node.shouldBeCached) {
-          const cacheRun = await this.cache.publish({ fingerprint: node.fingerprint, format: node.format });
+          const cacheRun = await this.cache.publish({ fingerprint, format: node.format });
           if (cacheRun !== undefined)
             await client.setTag(stepRun.info.run_id, TAG.cacheRunId, cacheRun.info.run_id);
         }
@@ -311,6 +315,10 @@ export class MlflowOrganizer extends RecordingOrganizer {
     const stepRuns = await this.#stepRuns(id);
     for (const run of [...stepRuns, ...runs]) await this.client.deleteRun(run.info.run_id);
     await rm(join(this.directory, "executions", id), { recursive: true, force: true });
+  }
+
+  keys(): AsyncIterable<{ id: string; keys: ExecutionKeys }> {
+    return keysInFolder(join(this.directory, "executions"));
   }
 
   workdir(fingerprint: string): string {

@@ -1,6 +1,9 @@
 import type { WorkflowCache } from "../cache/cache.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "../executor/executor.js";
+import type { FieldDigestMemo } from "../executor/input-digests.js";
+import type { ExecutionKeys } from "../fingerprint/step-key.js";
+import type { ClassRegistry } from "../format/class-registry.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { LogLevel, LogSink } from "../logging/logger.js";
@@ -23,6 +26,10 @@ export interface OrganizerRunOptions {
   readonly construct?: ExecutionRun["construct"];
   /** Cancels the run when aborted. */
   readonly signal?: AbortSignal;
+  /** See `ExecutionRun.force`, `.classes`, `.fieldDigests`. */
+  readonly force?: readonly string[];
+  readonly classes?: ClassRegistry;
+  readonly fieldDigests?: FieldDigestMemo;
 }
 
 export interface OrganizerRunResult extends ExecutionOutcome {
@@ -47,4 +54,9 @@ export interface WorkflowOrganizer {
   readResult(execution: ArchivedExecution, step: string, formats: FormatRegistry): Promise<unknown>;
   /** The step's own directory for `useStepWorkdir`, kept across runs of the same fingerprint. */
   workdir(fingerprint: string): string;
+  /**
+   * The key parts recorded with past executions, newest first, for `--dry-run` and `explain`.
+   * Absent or empty for organizers that keep none.
+   */
+  keys?(): AsyncIterable<{ readonly id: string; readonly keys: ExecutionKeys }>;
 }

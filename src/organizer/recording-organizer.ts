@@ -3,6 +3,7 @@ import { FormedError } from "../errors.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import { DefaultExecutor } from "../executor/default-executor.js";
 import type { ExecutionRun } from "../executor/executor.js";
+import { type ExecutionKeys, ExecutionKeysBuilder } from "../fingerprint/step-key.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { StepNode } from "../graph/step-node.js";
@@ -23,7 +24,9 @@ export interface ExecutionRecord {
    * Called when a step's result is ready: it ran, or was found in the cache (`node.shouldBeCached`
    * tells whether it is in the cache). `load` reads the value, lazily for a cached step.
    */
-  recordResult?(node: StepNode, load: () => Promise<unknown>): Promise<void>;
+  recordResult?(node: StepNode, fingerprint: string, load: () => Promise<unknown>): Promise<void>;
+  /** The parts every step's key was made from (written once, when the execution ends). */
+  writeKeys?(keys: ExecutionKeys): Promise<void>;
   readonly executionLog: LogSink;
   stepLog(node: StepNode): LogSink;
 }
@@ -64,7 +67,10 @@ export abstract class RecordingOrganizer implements WorkflowOrganizer {
           level,
           step: node.name,
         }),
-      workdir: (node) => this.workdir(node.fingerprint),
+      workdir: (fingerprint) => this.workdir(fingerprint),
+      ...(options.force === undefined ? {} : { force: options.force }),
+      ...(options.classes === undefined ? {} : { classes: options.classes }),
+      ...(options.fieldDigests === undefined ? {} : { fieldDigests: options.fieldDigests }),
       ...(options.construct === undefined ? {} : { construct: options.construct }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     };
@@ -86,11 +92,18 @@ export abstract class RecordingOrganizer implements WorkflowOrganizer {
         hint: `its steps are: ${execution.graph.order.join(", ")}`,
       });
     }
-    const key = { fingerprint: archived.fingerprint, format: formats.resolve(archived.format) };
+    const fingerprint = execution.steps[step]?.fingerprint ?? "";
+    if (fingerprint === "") {
+      throw new FormedError(
+        "E_NOT_FOUND",
+        `step "${step}" of execution ${execution.id} never ran, so it has no result`,
+      );
+    }
+    const key = { fingerprint, format: formats.resolve(archived.format) };
     if (!(await this.cache.has(key))) {
       throw new FormedError(
         "E_NOT_FOUND",
-        `the result of step "${step}" of execution ${execution.id} (fingerprint ${archived.fingerprint}) is not in the ${this.cache.kind} cache`,
+        `the result of step "${step}" of execution ${execution.id} (fingerprint ${fingerprint}) is not in the ${this.cache.kind} cache`,
         {
           hint: archived.shouldBeCached
             ? "run the workflow again to compute it"
@@ -106,13 +119,15 @@ function recordingCallback(record: ExecutionRecord): WorkflowCallback {
   // Progress goes to the execution's log only, not to the extra sinks: the terminal shows it its own way.
   const note = (level: LogLevel, message: string) =>
     record.executionLog({ level, message, time: new Date() });
+  const keys = new ExecutionKeysBuilder();
   return {
+    onStepKey: (_step, node, key) => keys.add(node.name, key, node.key.code),
     onExecutionStart: async (execution, graph) => {
       note("info", `execution ${execution.id} started (${graph.size} steps)`);
       await record.writeState(execution.state);
     },
     onStepStart: (step, node) => record.writeStepState(node, step.state),
-    onStepResult: (_step, node, load) => record.recordResult?.(node, load),
+    onStepResult: (step, node, load) => record.recordResult?.(node, step.info.fingerprint, load),
     onStepEnd: async (step, node) => {
       const { status, error } = step.state;
       note(
@@ -126,6 +141,8 @@ function recordingCallback(record: ExecutionRecord): WorkflowCallback {
         execution.state.status === "completed" ? "info" : "error",
         `execution ${execution.id} ${execution.state.status}`,
       );
+      // Before the final state: an execution that reads as ended has its keys.
+      if (keys.size > 0) await record.writeKeys?.(keys.build());
       await record.writeState(execution.state);
     },
   };

@@ -6,6 +6,9 @@ import { FormedError } from "../errors.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import { createExecutor } from "../executor/create-executor.js";
 import type { WorkflowExecutor } from "../executor/executor.js";
+import { FieldDigestMemo } from "../executor/input-digests.js";
+import { type PlannedStep, planRun } from "../executor/plan.js";
+import { CodeGraph } from "../fingerprint/code-graph/code-graph.js";
 import { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import { FormatRegistry } from "../format/registry.js";
@@ -52,6 +55,16 @@ export interface RunOptions {
   logSinks?: readonly LogSink[];
   /** Cancels the run when aborted (the CLI aborts it on Ctrl-C). */
   signal?: AbortSignal;
+  /** Run these steps again even when cached (their entries are replaced). */
+  force?: readonly string[];
+}
+
+export interface PlanOptions {
+  /** Only these steps and their dependencies. */
+  steps?: readonly string[];
+  force?: readonly string[];
+  /** Give reasons against this execution rather than the latest that has each step. */
+  against?: string;
 }
 
 /**
@@ -63,6 +76,7 @@ export class WorkflowProject {
   readonly #configFiles = new WeakMap<WorkflowGraph, string>();
   #types: Promise<ProjectTypes> | undefined;
   #codeVersions: CodeVersionMemo | undefined;
+  #fieldDigests: FieldDigestMemo | undefined;
   /** Git information read ahead by loadWithGraph, for the first run only. */
   #gitInfo: Promise<GitInfo> | undefined;
 
@@ -180,15 +194,50 @@ export class WorkflowProject {
 
   #buildGraph(config: WorkflowConfig, options: { file?: string; types: ProjectTypes }): WorkflowGraph {
     this.#codeVersions ??= CodeVersionMemo.open(join(this.cwd, ".formed", "code-versions.json"));
+    // A new graph each time: it reads each file once, and files may have changed since the last build.
+    const codeGraph = new CodeGraph({
+      root: this.cwd,
+      memoFile: join(this.cwd, ".formed", "code-graph.json"),
+    });
     try {
       return WorkflowGraph.build(config, {
         ...options,
         steps: this.steps,
         formats: this.formats,
         codeVersions: this.#codeVersions,
+        codeGraph,
+        cwd: this.cwd,
       });
     } finally {
       this.#codeVersions.save();
+      codeGraph.save();
+    }
+  }
+
+  /** Field digests by content, remembered in `.formed/` so a cached re-run reads no result to make its keys. */
+  #fieldDigestMemo(): FieldDigestMemo {
+    this.#fieldDigests ??= new FieldDigestMemo(join(this.cwd, ".formed", "field-digests.json"));
+    return this.#fieldDigests;
+  }
+
+  /**
+   * What `run` would do, running nothing: each step reused, run (and why, against the latest
+   * execution that had it) or waiting for a step that must run first.
+   */
+  async plan(graph: WorkflowGraph, options: PlanOptions = {}): Promise<PlannedStep[]> {
+    const memo = this.#fieldDigestMemo();
+    try {
+      return await planRun(graph, {
+        cache: this.organizer.cache,
+        classes: this.classes,
+        fieldDigests: memo,
+        ...(this.organizer.keys === undefined ? {} : { history: this.organizer.keys() }),
+        ...(options.against === undefined ? {} : { against: options.against }),
+        ...(options.steps === undefined || options.steps.length === 0 ? {} : { targets: options.steps }),
+        ...(options.force === undefined ? {} : { force: options.force }),
+      });
+    } finally {
+      memo.save();
     }
   }
 
@@ -196,7 +245,26 @@ export class WorkflowProject {
   async run(graph: WorkflowGraph, options: RunOptions = {}): Promise<OrganizerRunResult> {
     const configFile = this.#configFiles.get(graph);
     const types = await this.types();
+    const fieldDigests = this.#fieldDigestMemo();
+    try {
+      return await this.#runWith(graph, options, types, configFile, fieldDigests);
+    } finally {
+      fieldDigests.save();
+    }
+  }
+
+  async #runWith(
+    graph: WorkflowGraph,
+    options: RunOptions,
+    types: ProjectTypes,
+    configFile: string | undefined,
+    fieldDigests: FieldDigestMemo,
+  ): Promise<OrganizerRunResult> {
+    if (options.force !== undefined) graph.closure(options.force); // unknown names fail before anything runs
     return this.organizer.run(graph, {
+      classes: this.classes,
+      fieldDigests,
+      ...(options.force === undefined || options.force.length === 0 ? {} : { force: options.force }),
       construct: async (node, args) => {
         const parameter = types.steps[node.type]?.parameter;
         if (parameter === undefined) return args;

@@ -36,6 +36,11 @@ describe("formed CLI, in-process", () => {
         --execution-id <id>     id of the new execution (refused if it exists)
         --step <name>           run only this step and its dependencies (repeatable)
                                 (default: [])
+        --force <name>          run this step again even when its result is cached
+                                (repeatable) (default: [])
+        --dry-run               run nothing; print for every step whether it would be
+                                reused or run, and why
+        --json                  with --dry-run: print the plan as JSON
         --overrides <jsonnet>   Jsonnet object of dotted keys to set in the config,
                                 e.g. '{"steps.a.x": 2}'
         --ext-var <key=value>   a std.extVar value (repeatable; environment variables

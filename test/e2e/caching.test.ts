@@ -97,8 +97,10 @@ describe("the seed's step flags", () => {
 
     project.clearCalls();
     expect((await project.formed(["workflow", "run", "config.json"])).code).toBe(0);
-    // Not cached, so they run again; their readers keep their cached results, as in the seed.
-    expect(project.calls().sort()).toEqual(["random", "uncached"]);
+    // Not cached, so they run again. Readers are keyed on what they read: the new random value
+    // makes its readers run again (the seed kept their stale results); the same x + 1 does not.
+    expect(project.calls().sort()).toEqual(["random", "record:a", "record:b", "uncached"]);
+    expect(project.read("out-a.json")).toBe(project.read("out-b.json"));
   });
 
   it("runs a step whose name ends in ! once for each step that reads it", async () => {
@@ -175,8 +177,8 @@ describe("refs and results", () => {
       "hello from hello: hi there",
     );
     expect(project.read(".formed/executions/logged/out.log")).toContain("hello from hello: hi there");
-    const graph = JSON.parse(project.read(".formed/executions/logged/graph.json"));
-    const fingerprint = graph.steps.hello.fingerprint;
+    const steps = JSON.parse(project.read(".formed/executions/logged/steps.json"));
+    const fingerprint = steps.steps.hello.fingerprint;
     expect(project.read(`.formed/workdir/${fingerprint}/note.txt`)).toBe("hi there");
   });
 });

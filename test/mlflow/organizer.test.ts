@@ -125,7 +125,7 @@ describe("MlflowOrganizer on a real MLflow server", () => {
       expect(tags["mlflow.parentRunId"]).toBe(execution!.info.run_id);
       expect(run.info.run_name).toBe(name);
       expect(run.info.status).toBe("FINISHED");
-      expect(tags[TAG.fingerprint]).toBe(graph.get(name)!.fingerprint);
+      expect(tags[TAG.fingerprint]).toBe(result.execution.steps[name]!.fingerprint);
       expect(tags[TAG.version]).toBe(graph.get(name)!.version);
       expect(tags[TAG.status]).toBe("completed");
       expect(tags[TAG.cache]).toBe("ran");

@@ -76,11 +76,12 @@ describe("an MLflow server that dies mid-run", () => {
       expect((error as Error).message).toContain("connection refused");
       expect(calls).toEqual(["first", "second"]);
       // Nothing computed is lost: both results are complete on local disk, the logs too.
-      for (const name of ["a", "b"]) {
-        expect(existsSync(join(directory, "cache", graph.get(name)!.fingerprint, "manifest.json"))).toBe(
-          true,
-        );
-      }
+      const complete = () =>
+        readdirSync(join(directory, "cache"))
+          .filter((entry) => existsSync(join(directory, "cache", entry, "manifest.json")))
+          .sort();
+      const keptLocally = complete();
+      expect(keptLocally).toHaveLength(2);
       expect(existsSync(join(directory, "executions", "interrupted", "out.log"))).toBe(true);
 
       // The same server comes back: nothing is computed twice, and b's result reaches the server.
@@ -97,8 +98,10 @@ describe("an MLflow server that dies mid-run", () => {
         experimentIds: [await organizer.experiment.id()],
         filter: `${tagEquals(TAG.kind, KIND.cache)} AND ${tagEquals(TAG.cacheStatus, "ready")}`,
       });
+      const fingerprintOf = (name: string) => resumed.execution.steps[name]!.fingerprint;
+      expect(keptLocally).toEqual([fingerprintOf("a"), fingerprintOf("b")].sort());
       expect(ready.map((run) => runTags(run)[TAG.fingerprint]).sort()).toEqual(
-        ["a", "b", "c"].map((name) => graph.get(name)!.fingerprint).sort(),
+        ["a", "b", "c"].map(fingerprintOf).sort(),
       );
       await back.stop();
     },

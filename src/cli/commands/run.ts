@@ -1,3 +1,4 @@
+import { planJson, printPlan } from "../plan-report.js";
 import { ProgressReporter } from "../progress-reporter.js";
 import { reportError } from "../report-error.js";
 import type { Terminal } from "../terminal.js";
@@ -6,6 +7,9 @@ import { type ConfigCommandOptions, loadProjectAndGraph } from "./load-graph.js"
 export interface RunCommandOptions extends ConfigCommandOptions {
   executionId?: string;
   step?: string[];
+  force?: string[];
+  dryRun?: boolean;
+  json?: boolean;
 }
 
 export async function runCommand(
@@ -13,6 +17,7 @@ export async function runCommand(
   config: string,
   options: RunCommandOptions,
 ): Promise<number> {
+  if (options.dryRun === true) return dryRun(terminal, config, options);
   const { project, graph } = await loadProjectAndGraph(config, options, true);
   const reporter = new ProgressReporter(terminal);
   const cancel = new AbortController();
@@ -28,6 +33,7 @@ export async function runCommand(
     const result = await project.run(graph, {
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
       ...(options.step === undefined ? {} : { steps: options.step }),
+      ...(options.force === undefined ? {} : { force: options.force }),
       callbacks: [reporter],
       logSinks: [reporter.logSink],
       signal: cancel.signal,
@@ -39,6 +45,21 @@ export async function runCommand(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/** `--dry-run`: runs nothing, records nothing; prints what a run would do and why. */
+async function dryRun(terminal: Terminal, config: string, options: RunCommandOptions): Promise<number> {
+  const { project, graph } = await loadProjectAndGraph(config, options);
+  if (options.force !== undefined) graph.closure(options.force);
+  const plan = await project.plan(graph, {
+    ...(options.step === undefined ? {} : { steps: options.step }),
+    ...(options.force === undefined ? {} : { force: options.force }),
+  });
+  if (options.json === true)
+    terminal.out(`${JSON.stringify({ steps: planJson(plan) }, null, 2)}
+`);
+  else printPlan(terminal, plan);
+  return 0;
 }
 
 /** The shell's status for a command ended by Ctrl-C. */

@@ -9,12 +9,16 @@ export async function visualizeCommand(
 ): Promise<number> {
   const { project, graph } = await loadProjectAndGraph(config, options);
   const labels = new Map<string, string>();
-  for (const node of graph.nodes()) {
+  for (const planned of await project.plan(graph)) {
+    const node = graph.get(planned.name)!;
+    const waits = planned.reasons.find((reason) => reason.kind === "waits");
     let label: string;
     if (!node.shouldBeCached) {
       label = paint(terminal, DIM, `[not cacheable] ${node.type}`);
-    } else if (await project.organizer.cache.has({ fingerprint: node.fingerprint, format: node.format })) {
+    } else if (planned.decision === "reuse") {
       label = `${paint(terminal, GREEN, "[cached]")} ${paint(terminal, DIM, node.type)}`;
+    } else if (waits?.kind === "waits") {
+      label = `[waits for ${waits.step}] ${paint(terminal, DIM, node.type)}`;
     } else {
       label = `[not cached] ${paint(terminal, DIM, node.type)}`;
     }
