@@ -40,13 +40,17 @@ export function printExplanation(terminal: Terminal, step: PlannedStep): void {
   else terminal.out("no earlier execution recorded this step\n");
   if (step.decision === "reuse") {
     terminal.out("its result is in the cache: nothing it depends on changed\n");
-    return;
   }
   for (const reason of step.reasons) {
     terminal.out(`  - ${describeDifference(reason)}\n`);
     if (reason.kind === "code" && reason.diff !== undefined) {
       for (const line of reason.diff.split("\n")) terminal.out(`      ${line}\n`);
     }
+  }
+  for (const { unit, text } of step.notFollowed) {
+    terminal.out(
+      `not followed: ${text} in ${unit} (a computed path: what it imports is not part of the version)\n`,
+    );
   }
 }
 
@@ -57,6 +61,7 @@ export function planJson(plan: readonly PlannedStep[]): Record<string, unknown>[
     decision: step.decision,
     ...(step.key === undefined ? {} : { fingerprint: step.key.fingerprint }),
     ...(step.against === undefined ? {} : { against: step.against }),
+    notFollowed: step.notFollowed,
     reasons: step.reasons.map((reason: KeyDifference) => ({ ...reason, text: describeDifference(reason) })),
   }));
 }

@@ -21,6 +21,8 @@ export interface PlannedStep {
   readonly key?: { readonly fingerprint: string; readonly record: StepKeyRecord };
   /** The execution the reasons compare against. */
   readonly against?: string;
+  /** Dynamic imports of computed paths in the step's code: their targets are not part of its version. */
+  readonly notFollowed: readonly { readonly unit: string; readonly text: string }[];
 }
 
 /** Where earlier keys come from: the organizer's executions, newest first. */
@@ -44,7 +46,8 @@ export async function planRun(graph: WorkflowGraph, options: PlanRunOptions): Pr
   const planned = new Map<string, PlannedStep>();
   const force = new Set(options.force ?? []);
   for (const node of nodes) {
-    planned.set(node.name, await planStep(graph, node, planned, earlier, force, options));
+    const step = await planStep(graph, node, planned, earlier, force, options);
+    planned.set(node.name, { ...step, notFollowed: node.key.code?.notFollowed ?? [] });
   }
   return [...planned.values()];
 }
@@ -56,7 +59,7 @@ async function planStep(
   earlier: EarlierKeys,
   force: ReadonlySet<string>,
   options: PlanRunOptions,
-): Promise<PlannedStep> {
+): Promise<Omit<PlannedStep, "notFollowed">> {
   const digests = new Map<string, string>();
   const waitsFor: string[] = [];
   for (const ref of node.refs) {
@@ -83,10 +86,10 @@ async function planStep(
     const reasons: KeyDifference[] = waitsFor.map((step) => ({ kind: "waits", step }));
     // The rest of the key is known: what else changed is worth saying too.
     if (previous !== undefined) reasons.push(...staticDifferences(node, previous.recorded));
-    return { name: node.name, decision: "waits", reasons, ...against };
+    return { name: node.name, decision: "waits" as const, reasons, ...against };
   }
   const key = makeStepKey(node.key, digests);
-  const run = (reasons: KeyDifference[]): PlannedStep => ({
+  const run = (reasons: KeyDifference[]): Omit<PlannedStep, "notFollowed"> => ({
     name: node.name,
     decision: "run",
     reasons,
@@ -97,7 +100,7 @@ async function planStep(
   if (!node.deterministic && node.cacheable !== true) return run([{ kind: "not-deterministic" }]);
   if (!node.shouldBeCached) return run([{ kind: "not-cacheable" }]);
   if (await options.cache.has({ fingerprint: key.fingerprint, format: node.format })) {
-    return { name: node.name, decision: "reuse", reasons: [], key, ...against };
+    return { name: node.name, decision: "reuse" as const, reasons: [], key, ...against };
   }
   if (previous === undefined) return run([{ kind: "no-earlier" }]);
   const reasons = diffKeys(previous.recorded, { record: key.record, units: unitsOf(node) }, node.name);

@@ -332,6 +332,26 @@ describe("why a step runs", () => {
     expect(unknown.stderr).toContain("no execution nope");
   });
 
+  it("explain shows a dynamic import of a computed path as not followed", async () => {
+    const project = tempProject({
+      "formed.yml": "required_modules:\n  - ./steps.ts\n",
+      "steps.ts": `import { step } from "formed";
+
+export const load = step(async ({ name }: { name: string }) => {
+  const plugin = await import(\`./plugins/\${name}.mjs\`);
+  return plugin.value as number;
+});
+`,
+      "plugins/a.mjs": "export const value = 1;\n",
+      "config.json": JSON.stringify({ steps: { l: { type: "load", name: "a" } } }),
+    });
+    await run(project);
+    const explained = await project.formed(["workflow", "explain", "config.json", "l"]);
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toContain("l: reused");
+    expect(explained.stdout).toContain("not followed: import(`./plugins/${name}.mjs`)");
+  });
+
   it("records each step's key parts with the execution, compactly", async () => {
     const project = codeProject();
     await run(project, "--execution-id", "k");
