@@ -349,7 +349,8 @@ export const load = step(async ({ name }: { name: string }) => {
     const explained = await project.formed(["workflow", "explain", "config.json", "l"]);
     expect(explained.code).toBe(0);
     expect(explained.stdout).toContain("l: reused");
-    expect(explained.stdout).toContain("not followed: import(`./plugins/${name}.mjs`)");
+    // The expression as written in the step's source.
+    expect(explained.stdout).toContain(["not followed: import(`./plugins/$", "{name}.mjs`)"].join(""));
   });
 
   it("records each step's key parts with the execution, compactly", async () => {
