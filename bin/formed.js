@@ -3,7 +3,7 @@
 import { runFormedCli } from "../dist/formed.js";
 
 const code = await runFormedCli(process.argv.slice(2));
-// 130 (EXIT_CANCELED in src/cli/commands/run.ts): a canceled run may leave an abandoned step
-// running, so do not wait for it.
-if (code === 130) process.exit(code);
+// A failed or canceled run may leave an abandoned step running (a timer, a promise that never
+// settles): its record is written, so do not wait for it.
+if (code !== 0) process.exit(code);
 process.exitCode = code;

@@ -15,7 +15,7 @@ export class ProgressReporter implements WorkflowCallback {
   #liveLine = false;
   #pendingStart: string | undefined;
   #pendingTimer: NodeJS.Timeout | undefined;
-  #counts = { ran: 0, cached: 0, failed: 0 };
+  #counts = { ran: 0, cached: 0, failed: 0, canceled: 0 };
   #executionStart = 0;
 
   constructor(terminal: Terminal) {
@@ -82,6 +82,9 @@ export class ProgressReporter implements WorkflowCallback {
     } else if (status === "completed") {
       this.#counts.ran++;
       line = `  ${paint(this.#terminal, GREEN, "✓")} ${step.info.name} ran ${paint(this.#terminal, DIM, time)}`;
+    } else if (status === "canceled") {
+      this.#counts.canceled++;
+      line = `  ${paint(this.#terminal, YELLOW, "⊘")} ${step.info.name} ${paint(this.#terminal, YELLOW, "canceled")} ${paint(this.#terminal, DIM, time)}`;
     } else {
       this.#counts.failed++;
       line = `  ${paint(this.#terminal, RED, "✗")} ${step.info.name} ${paint(this.#terminal, RED, "failed")} ${paint(this.#terminal, DIM, time)}${error === undefined ? "" : `: ${error}`}`;
@@ -95,8 +98,8 @@ export class ProgressReporter implements WorkflowCallback {
   onExecutionEnd: WorkflowCallback["onExecutionEnd"] = (execution) => {
     this.#clearLiveLine();
     const seconds = ((performance.now() - this.#executionStart) / 1000).toFixed(2);
-    const { ran, cached, failed } = this.#counts;
-    const summary = `${ran} ran, ${cached} cached${failed > 0 ? `, ${failed} failed` : ""}`;
+    const { ran, cached, failed, canceled } = this.#counts;
+    const summary = `${ran} ran, ${cached} cached${failed > 0 ? `, ${failed} failed` : ""}${canceled > 0 ? `, ${canceled} canceled` : ""}`;
     const status =
       execution.state.status === "completed"
         ? paint(this.#terminal, GREEN, "completed")

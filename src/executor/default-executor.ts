@@ -18,6 +18,10 @@ import {
   type StepState,
 } from "../step/context.js";
 import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "./executor.js";
+import { ExecutionCanceledError, RunFault } from "./run-fault.js";
+
+export { ExecutionCanceledError } from "./run-fault.js";
+
 import { FieldDigestMemo, inputDigest, type UpstreamResult } from "./input-digests.js";
 
 /**
@@ -26,20 +30,13 @@ import { FieldDigestMemo, inputDigest, type UpstreamResult } from "./input-diges
  */
 interface ResultHandle extends UpstreamResult {}
 
-/** Raised when the run is canceled (Ctrl-C): the running step is abandoned, nothing after it starts. */
-export class ExecutionCanceledError extends FormedError {
-  constructor() {
-    super("E_CANCELED", "the execution was canceled");
-    this.name = "ExecutionCanceledError";
-  }
-}
-
 /** Raised when a step throws; the original error is its cause. */
 export class StepFailedError extends FormedError {
   readonly step: string;
-  constructor(step: string, cause: unknown) {
+  /** `message`: the whole message, when "step X failed: <cause>" does not say it best. */
+  constructor(step: string, cause: unknown, message?: string) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super("E_STEP_FAILED", `step "${step}" failed: ${detail}`, { cause });
+    super("E_STEP_FAILED", message ?? `step "${step}" failed: ${detail}`, { cause });
     this.name = "StepFailedError";
     this.step = step;
   }
@@ -240,7 +237,7 @@ class RunSession {
       });
       // A step cannot be stopped from outside; on cancel the run stops waiting for it (whatever
       // it was writing stays in the cache's temporary area and never becomes an entry).
-      const value = await this.#unlessCanceled(computation);
+      const value = await this.#unlessInterrupted(node, computation);
       context.state.status = "completed";
       let digest: Promise<string> | undefined;
       return {
@@ -260,16 +257,25 @@ class RunSession {
     }
   }
 
+  /** Once the run is interrupted no step starts: a fault fails the run, anything else cancels it. */
   #throwIfCanceled(): void {
-    if (this.run.signal?.aborted === true) throw new ExecutionCanceledError();
+    const signal = this.run.signal;
+    if (signal?.aborted !== true) return;
+    throw signal.reason instanceof RunFault ? signal.reason : new ExecutionCanceledError();
   }
 
-  #unlessCanceled<T>(work: Promise<T>): Promise<T> {
+  /** `work`, unless the run is interrupted first: then the step is abandoned, canceled or failed by the fault. */
+  #unlessInterrupted<T>(node: StepNode, work: Promise<T>): Promise<T> {
     const signal = this.run.signal;
     if (signal === undefined) return work;
     this.#throwIfCanceled();
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(new ExecutionCanceledError());
+      const onAbort = () => {
+        const reason: unknown = signal.reason;
+        if (!(reason instanceof RunFault)) return reject(new ExecutionCanceledError());
+        const message = reason.stepMessage(node.name);
+        reject(new StepFailedError(node.name, new Error(message), message));
+      };
       signal.addEventListener("abort", onAbort, { once: true });
       work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });

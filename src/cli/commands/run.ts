@@ -1,6 +1,7 @@
 import { planJson, printPlan } from "../plan-report.js";
 import { ProgressReporter } from "../progress-reporter.js";
 import { reportError } from "../report-error.js";
+import { EXIT_CANCELED, guardRun } from "../run-guard.js";
 import type { Terminal } from "../terminal.js";
 import { type ConfigCommandOptions, loadProjectAndGraph } from "./load-graph.js";
 
@@ -21,14 +22,7 @@ export async function runCommand(
   const { project, graph } = await loadProjectAndGraph(config, options, true);
   const reporter = new ProgressReporter(terminal);
   const cancel = new AbortController();
-  // The first Ctrl-C cancels cleanly (states recorded, locks released); a second one exits at once.
-  const onSignal = () => {
-    if (cancel.signal.aborted) process.exit(EXIT_CANCELED);
-    terminal.err("\ncanceling: the running step is abandoned (press Ctrl-C again to quit at once)\n");
-    cancel.abort();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const unguard = guardRun(cancel, terminal);
   try {
     const result = await project.run(graph, {
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
@@ -42,8 +36,7 @@ export async function runCommand(
     reportError(terminal, result.error);
     return result.execution.state.status === "canceled" ? EXIT_CANCELED : 1;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    unguard();
   }
 }
 
@@ -61,6 +54,3 @@ async function dryRun(terminal: Terminal, config: string, options: RunCommandOpt
   else printPlan(terminal, plan);
   return 0;
 }
-
-/** The shell's status for a command ended by Ctrl-C. */
-const EXIT_CANCELED = 130;
