@@ -17,7 +17,13 @@ import { FormedError } from "../errors.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
-import { type FingerprintLock, type LockFolderRecycler, type LockOptions, lockFingerprint } from "./lock.js";
+import {
+  type FingerprintLock,
+  type LockFolderRecycler,
+  type LockOptions,
+  lockFingerprint,
+  removeAbandonedLocks,
+} from "./lock.js";
 import {
   checkFingerprint,
   contentDigest,
@@ -193,9 +199,14 @@ export class FilesystemCache implements WorkflowCache {
     return undefined;
   }
 
-  /** Removes scratch directories left by dead processes; returns how many. Runs before the first put. */
-  cleanTemporary(): Promise<number> {
-    return removeDeadTempDirectories(this.directory);
+  /**
+   * Removes what dead processes left in `.tmp/` and `.locks/` (see removeDeadTempDirectories,
+   * removeAbandonedLocks); returns how many. Runs before the first put (`.locks/` also at the
+   * first lock).
+   */
+  async cleanTemporary(): Promise<number> {
+    const locks = removeAbandonedLocks(this.directory, this.#lockOptions);
+    return locks + (await removeDeadTempDirectories(this.directory));
   }
 
   #entryDirectory(fingerprint: string): string {

@@ -1,9 +1,9 @@
-import { mkdirSync, symlinkSync, unlinkSync } from "node:fs";
+import { mkdirSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { WorkflowCache } from "../cache/cache.js";
 import { FilesystemCache } from "../cache/filesystem.js";
-import { writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
+import { writeFailure, writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
 import type { ExecutionKeys } from "../fingerprint/step-key.js";
 import type { ClassRegistry } from "../format/class-registry.js";
@@ -12,7 +12,7 @@ import { fileSink, type LogSink } from "../logging/logger.js";
 import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
-import { keysInFolder, writeKeysFile } from "./keys-file.js";
+import { KEYS_FILE, keysInFolder, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
@@ -69,7 +69,31 @@ export class FilesystemOrganizer extends RecordingOrganizer {
 
   protected async createRecord(id: string): Promise<ExecutionRecord> {
     const dir = this.#executionDir(id);
-    await mkdir(join(this.directory, "executions"), { recursive: true });
+    // Until state.json is written the folder is not yet an execution's record: when anything
+    // fails before (a full disk, typically), all of it is removed, so no half-made record is
+    // left. Every write names its file when it fails: Node's message does not.
+    let made = false;
+    let recorded = false;
+    const failure = (error: unknown, path: string): unknown => {
+      if (made && !recorded) rmSync(dir, { recursive: true, force: true });
+      return writeFailure(error, path, "E_EXECUTION");
+    };
+    const attempt = <T>(path: string, write: () => T): T => {
+      try {
+        return write();
+      } catch (error) {
+        throw failure(error, path);
+      }
+    };
+    const attemptAsync = async (path: string, write: () => Promise<void>): Promise<void> => {
+      try {
+        await write();
+      } catch (error) {
+        throw failure(error, path);
+      }
+    };
+    const executions = join(this.directory, "executions");
+    await attemptAsync(executions, () => mkdir(executions, { recursive: true }).then(() => undefined));
     try {
       // Not recursive: mkdir fails when the folder exists, so two runs can never share an id.
       await mkdir(dir);
@@ -83,10 +107,11 @@ export class FilesystemOrganizer extends RecordingOrganizer {
           },
         );
       }
-      throw error;
+      throw failure(error, dir);
     }
+    made = true;
     const stepsDir = join(dir, "steps");
-    await mkdir(stepsDir);
+    await attemptAsync(stepsDir, () => mkdir(stepsDir));
     // Synchronous calls on purpose: these are many tiny writes, and a round trip through
     // libuv's thread pool costs several times the syscall itself.
     const madeStepDirs = new Set<string>();
@@ -94,7 +119,7 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       const path = join(stepsDir, encodeStepName(node.name));
       if (!madeStepDirs.has(node.name)) {
         // No step.json beside state.json: graph.json already describes every step.
-        mkdirSync(path, { recursive: true });
+        attempt(path, () => mkdirSync(path, { recursive: true }));
         madeStepDirs.add(node.name);
       }
       return path;
@@ -102,13 +127,21 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     const linkResult = (node: StepNode, entry: string): void => {
       const link = join(stepDir(node), "result");
       const target = relative(stepDir(node), entry);
-      try {
-        symlinkSync(target, link, "dir");
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        unlinkSync(link);
-        symlinkSync(target, link, "dir");
-      }
+      attempt(link, () => {
+        try {
+          symlinkSync(target, link, "dir");
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+          unlinkSync(link);
+          symlinkSync(target, link, "dir");
+        }
+      });
+    };
+    const writeSync = (path: string, text: string): void =>
+      attempt(path, () => writeFileAtomicSync(path, text));
+    const logTo = (path: string): LogSink => {
+      const sink = fileSink(path);
+      return (record) => attempt(path, () => sink(record));
     };
 
     // Every step's latest state and result, written whole to steps.json at each flush. A step's
@@ -122,26 +155,40 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     const dirty = new Map<string, { node: StepNode; state?: string; result?: string }>();
     let lastFlush = Date.now();
     let timer: NodeJS.Timeout | undefined;
+    /** A failure of a flush from the timer, where nothing could catch it: thrown by the next write. */
+    let deferred: unknown;
     const flush = (): void => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
       lastFlush = Date.now();
+      if (deferred !== undefined) {
+        const error = deferred;
+        deferred = undefined;
+        throw error;
+      }
       if (dirty.size === 0) return;
       for (const { node, state, result } of dirty.values()) {
         const status = index.steps[node.name]?.status;
         const own = (status !== "completed" && status !== "cached") || madeStepDirs.has(node.name);
         if (!own) continue;
-        if (state !== undefined) writeFileAtomicSync(join(stepDir(node), "state.json"), state);
+        if (state !== undefined) writeSync(join(stepDir(node), "state.json"), state);
         if (result !== undefined) linkResult(node, result);
       }
       dirty.clear();
-      writeFileAtomicSync(join(dir, STEPS_INDEX_FILE), `${JSON.stringify(index)}\n`);
+      writeSync(join(dir, STEPS_INDEX_FILE), `${JSON.stringify(index)}\n`);
+    };
+    const flushLater = (): void => {
+      try {
+        flush();
+      } catch (error) {
+        deferred = error;
+      }
     };
     const schedule = (): void => {
       if (Date.now() - lastFlush >= FLUSH_INTERVAL_MS) {
         flush();
       } else if (timer === undefined) {
-        timer = setTimeout(flush, FLUSH_INTERVAL_MS);
+        timer = setTimeout(flushLater, FLUSH_INTERVAL_MS);
         // The execution's end flushes too; a pending timer must not keep the process alive.
         timer.unref();
       }
@@ -154,12 +201,19 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     };
 
     return {
-      writeGraph: (graph: ArchivedGraph) => writeJsonAtomic(join(dir, "graph.json"), graph),
-      writeMetadata: (metadata: ExecutionMetadata) => writeJsonAtomic(join(dir, "metadata.json"), metadata),
+      writeGraph: (graph: ArchivedGraph) => {
+        const path = join(dir, "graph.json");
+        return attemptAsync(path, () => writeJsonAtomic(path, graph));
+      },
+      writeMetadata: (metadata: ExecutionMetadata) => {
+        const path = join(dir, "metadata.json");
+        return attemptAsync(path, () => writeJsonAtomic(path, metadata));
+      },
       writeState: async (state: ExecutionState) => {
         // Step records first, so a finished execution's state never precedes its steps'.
         flush();
-        writeFileAtomicSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+        writeSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
+        recorded = true;
       },
       writeStepState: async (node: StepNode, state: StepState) => {
         index.steps[node.name] = { ...state };
@@ -172,13 +226,13 @@ export class FilesystemOrganizer extends RecordingOrganizer {
         index.results[node.name] = relative(dir, entry).split(sep).join("/");
         update(node, { result: entry });
       },
-      writeKeys: async (keys) => writeKeysFile(dir, keys),
-      executionLog: fileSink(join(dir, "out.log")),
+      writeKeys: (keys) => attemptAsync(join(dir, KEYS_FILE), async () => writeKeysFile(dir, keys)),
+      executionLog: logTo(join(dir, "out.log")),
       stepLog: (node: StepNode) => {
         let sink: LogSink | undefined;
         return (record) => {
           // The step's folder may not be written yet (records are batched): make it now.
-          sink ??= fileSink(join(stepDir(node), "out.log"));
+          sink ??= logTo(join(stepDir(node), "out.log"));
           sink(record);
         };
       },
