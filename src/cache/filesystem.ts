@@ -50,7 +50,8 @@ export interface FilesystemCacheOptions {
  */
 const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
 
-const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM"]);
+// ENOTDIR: a plain file stands where the entry's folder goes (damage); it is removed like a damaged entry.
+const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM", "ENOTDIR"]);
 
 /** Recycled lock folders kept at most; a sequential run uses one at a time. */
 const MAX_SCRATCH_FOLDERS = 4;
