@@ -14,10 +14,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/google/go-jsonnet"
 )
@@ -44,6 +47,35 @@ func answer(r response) {
 	os.Stdout.Write(out)
 }
 
+// bomStrippingImporter drops a UTF-8 byte order mark at the start of Jsonnet and JSON files
+// (editors on Windows write one), which go-jsonnet's lexer rejects. importstr/importbin of other
+// files get their bytes untouched. The same Contents is returned for the same file each time,
+// as go-jsonnet's import cache requires.
+type bomStrippingImporter struct {
+	inner    *jsonnet.FileImporter
+	mainFile string
+	stripped map[string]jsonnet.Contents
+}
+
+var utf8BOM = []byte{0xef, 0xbb, 0xbf}
+
+func (i *bomStrippingImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
+	contents, foundAt, err := i.inner.Import(importedFrom, importedPath)
+	if err != nil || !bytes.HasPrefix(contents.Data(), utf8BOM) {
+		return contents, foundAt, err
+	}
+	ext := strings.ToLower(filepath.Ext(foundAt))
+	if foundAt != i.mainFile && ext != ".jsonnet" && ext != ".libsonnet" && ext != ".json" {
+		return contents, foundAt, nil
+	}
+	if cached, ok := i.stripped[foundAt]; ok {
+		return cached, foundAt, nil
+	}
+	cached := jsonnet.MakeContentsRaw(contents.Data()[len(utf8BOM):])
+	i.stripped[foundAt] = cached
+	return cached, foundAt, nil
+}
+
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "--version" {
 		fmt.Println(jsonnet.Version())
@@ -64,7 +96,11 @@ func main() {
 		vm.MaxStack = req.MaxStack
 	}
 	vm.ErrorFormatter.SetMaxStackTraceSize(20)
-	vm.Importer(&jsonnet.FileImporter{JPaths: req.Jpath})
+	vm.Importer(&bomStrippingImporter{
+		inner:    &jsonnet.FileImporter{JPaths: req.Jpath},
+		mainFile: req.Filename,
+		stripped: map[string]jsonnet.Contents{},
+	})
 	for k, v := range req.ExtVars {
 		vm.ExtVar(k, v)
 	}

@@ -11,6 +11,10 @@ export function reportError(terminal: Terminal, error: unknown): void {
   if (error instanceof FormedError) {
     terminal.err(`${label} ${error.message}\n`);
     if (error.hint !== undefined) terminal.err(`hint: ${error.hint}\n`);
+  } else if (isSystemError(error)) {
+    // The file system or the network refused (a missing folder, no space, no permission): the
+    // message names the call and the path; it is the machine's state, not a bug to report.
+    terminal.err(`${label} ${error.message}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     terminal.err(`${label} unexpected error: ${message}\n`);
@@ -24,4 +28,10 @@ export function reportError(terminal: Terminal, error: unknown): void {
       if (current !== undefined) terminal.err("caused by: ");
     }
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code) && typeof syscall === "string";
 }

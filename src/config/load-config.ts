@@ -1,10 +1,10 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname, resolve } from "node:path";
-import { FormedError } from "../errors.js";
+import { ConfigurationError, FormedError } from "../errors.js";
 import { defaultJsonnetEngine } from "../jsonnet/default-engine.js";
 import type { JsonnetEngine } from "../jsonnet/engine.js";
 import { applyOverrides } from "./overrides.js";
-import { validateWorkflowConfigShape, type WorkflowConfig } from "./workflow-config.js";
+import { configDepthIssues, validateWorkflowConfigShape, type WorkflowConfig } from "./workflow-config.js";
 
 export interface LoadWorkflowConfigOptions {
   /** Jsonnet evaluator; the shared go-jsonnet engine by default. */
@@ -54,6 +54,9 @@ export async function loadWorkflowConfig(
         });
 
   if (options.overrides !== undefined && options.overrides.trim() !== "") {
+    // Overrides copy the config (structuredClone recurses): a too-deep one is refused before.
+    const tooDeep = configDepthIssues(value);
+    if (tooDeep.length > 0) throw new ConfigurationError(tooDeep, { file: absolute });
     value = await applyOverrides(value, options.overrides, engine, { extVars });
   }
   return { file: absolute, config: validateWorkflowConfigShape(value, absolute) };

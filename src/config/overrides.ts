@@ -22,7 +22,7 @@ export async function applyOverrides<T>(
     throw new ConfigurationError([
       {
         path: "",
-        message: `overrides must be an object of dotted paths to values, e.g. {"steps.result.a": 3}; got ${describeValue(overrides)}`,
+        message: `--overrides must be an object of dotted paths to values, e.g. {"steps.result.a": 3}; got ${describeValue(overrides)}`,
       },
     ]);
   }
@@ -33,7 +33,11 @@ export async function applyOverrides<T>(
   for (const [key, value] of Object.entries(overrides)) {
     const problem = setAtPath(root, key, value);
     if (problem !== undefined) {
-      issues.push({ path: key, message: `override does not match the config: ${problem}` });
+      // An empty key has no path to show: the option names where the mistake is.
+      issues.push({
+        path: key,
+        message: `${key === "" ? "--overrides: " : ""}override does not match the config: ${problem}`,
+      });
     }
   }
   if (issues.length > 0) throw new ConfigurationError(issues);

@@ -1,4 +1,5 @@
 import { type ConfigIssue, ConfigurationError, describeValue } from "../errors.js";
+import { configDepthIssue } from "./config-depth.js";
 
 /** One step of a workflow config: its registered `type` and the arguments of that step. */
 export type StepConfig = { type: string; [key: string]: unknown };
@@ -26,6 +27,9 @@ export function validateWorkflowConfigShape(value: unknown, file?: string): Work
     });
     return fail();
   }
+  // First: everything after this walks the config, some of it by recursion.
+  issues.push(...configDepthIssues(value));
+  if (issues.length > 0) fail();
 
   for (const key of Object.keys(value)) {
     if (!TOP_LEVEL_KEYS.has(key)) {
@@ -58,6 +62,21 @@ export function validateWorkflowConfigShape(value: unknown, file?: string): Work
 
   if (issues.length > 0) fail();
   return value as WorkflowConfig;
+}
+
+/**
+ * Each step config (or, in a config of another shape, the whole value) nested deeper than
+ * MAX_CONFIG_DEPTH, with its path. Depth counts from the step config, so the limit is the same
+ * for every step whatever the config around it.
+ */
+export function configDepthIssues(value: unknown): ConfigIssue[] {
+  if (isPlainObject(value) && isPlainObject(value.steps)) {
+    const { steps, ...rest } = value;
+    const found = Object.entries(steps).map(([name, step]) => configDepthIssue(step, ["steps", name]));
+    found.push(configDepthIssue(rest));
+    return found.filter((issue) => issue !== undefined);
+  }
+  return [configDepthIssue(value)].filter((issue) => issue !== undefined);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -110,6 +110,9 @@ function assignable(
       }
       case "lazy":
         return source.kind === "lazy" && recurse(source.target, target.target);
+      case "builtin":
+        // A described class may well extend the built-in (`class MyUrl extends URL`): lenient.
+        return (source.kind === "builtin" && source.name === target.name) || source.kind === "class";
       default:
         return false;
     }

@@ -25,6 +25,7 @@ import {
 } from "./definitions.js";
 import { Lazy } from "./lazy.js";
 import { isModuleReference, parseModuleReference } from "./module-reference.js";
+import { rethrowStackOverflow } from "./stack-guard.js";
 import { joinPath, validateValue } from "./validate.js";
 
 export type ModuleImporter = (specifier: string, fromDir: string) => Promise<Record<string, unknown>>;
@@ -86,61 +87,70 @@ class Builder {
   }
 
   build(type: TypeDescription, value: unknown, path: string): unknown {
-    // Already built (a step result, an extra argument of Lazy.construct): passed through.
-    if (isBuiltObject(value)) return value;
-    const resolved = resolveNamed(this.types, type);
-    switch (resolved.kind) {
-      case "bigint":
-        return typeof value === "number" || typeof value === "string" ? BigInt(value) : value;
-      case "union":
-        return this.buildUnion(resolved.members, value, path);
-      case "array":
-      case "iterable":
-        return Array.isArray(value)
-          ? value.map((item, index) => this.build(resolved.element, item, joinPath(path, index)))
-          : value;
-      case "set":
-        return Array.isArray(value)
-          ? new Set(value.map((item, index) => this.build(resolved.element, item, joinPath(path, index))))
-          : value;
-      case "tuple":
-        return Array.isArray(value)
-          ? value.map((item, index) =>
-              this.build(
-                resolved.elements[index] ?? resolved.rest ?? { kind: "any" },
-                item,
-                joinPath(path, index),
-              ),
-            )
-          : value;
-      case "record":
-        return isPlainObject(value)
-          ? Object.fromEntries(
-              Object.entries(value).map(([key, item]) => [
-                key,
-                this.build(resolved.value, item, joinPath(path, key)),
-              ]),
-            )
-          : value;
-      case "map":
-        return this.buildMap(resolved, value, path);
-      case "date":
-        return typeof value === "string" ? new Date(value) : value;
-      case "object":
-        return this.buildObject(resolved, value, path);
-      case "class": {
-        const cls = classOf(this.types, resolved.id);
-        return cls === undefined ? value : this.buildClass(cls, resolved.id, value, path);
+    try {
+      // Already built (a step result, an extra argument of Lazy.construct): passed through.
+      if (isBuiltObject(value)) return value;
+      const resolved = resolveNamed(this.types, type);
+      switch (resolved.kind) {
+        case "bigint":
+          return typeof value === "number" || typeof value === "string" ? BigInt(value) : value;
+        case "union":
+          return this.buildUnion(resolved.members, value, path);
+        case "array":
+        case "iterable":
+          return Array.isArray(value)
+            ? value.map((item, index) => this.build(resolved.element, item, joinPath(path, index)))
+            : value;
+        case "set":
+          return Array.isArray(value)
+            ? new Set(value.map((item, index) => this.build(resolved.element, item, joinPath(path, index))))
+            : value;
+        case "tuple":
+          return Array.isArray(value)
+            ? value.map((item, index) =>
+                this.build(
+                  resolved.elements[index] ?? resolved.rest ?? { kind: "any" },
+                  item,
+                  joinPath(path, index),
+                ),
+              )
+            : value;
+        case "record":
+          return isPlainObject(value)
+            ? Object.fromEntries(
+                Object.entries(value).map(([key, item]) => [
+                  key,
+                  this.build(resolved.value, item, joinPath(path, key)),
+                ]),
+              )
+            : value;
+        case "map":
+          return this.buildMap(resolved, value, path);
+        case "date":
+          return typeof value === "string" ? new Date(value) : value;
+        case "object":
+          return this.buildObject(resolved, value, path);
+        case "class": {
+          const cls = classOf(this.types, resolved.id);
+          return cls === undefined ? value : this.buildClass(cls, resolved.id, value, path);
+        }
+        case "lazy":
+          return this.buildLazy(resolved.target, value, path);
+        case "function":
+          return isPlainObject(value) && isModuleReference(value.type)
+            ? this.buildReference(value.type, value, path, true)
+            : value;
+        case "builtin":
+          // Validation let through only a module reference (or a built value, returned above).
+          return isPlainObject(value) && isModuleReference(value.type)
+            ? this.buildReference(value.type, value, path, false)
+            : value;
+        default:
+          // any, primitives, literals, enums: config is the value.
+          return value;
       }
-      case "lazy":
-        return this.buildLazy(resolved.target, value, path);
-      case "function":
-        return isPlainObject(value) && isModuleReference(value.type)
-          ? this.buildReference(value.type, value, path, true)
-          : value;
-      default:
-        // any, primitives, literals, enums: config is the value.
-        return value;
+    } catch (error) {
+      return rethrowStackOverflow(error, path, "build");
     }
   }
 

@@ -22,3 +22,19 @@ export function parseModuleReference(value: string): ModuleReference | undefined
   const cut = value.lastIndexOf(":");
   return { module: value.slice(0, cut), exportName: value.slice(cut + 1) };
 }
+
+/** Node modules that export the global classes a step most often takes (for messages). */
+const GLOBAL_CLASS_MODULES: Readonly<Record<string, string>> = {
+  URL: "node:url",
+  URLSearchParams: "node:url",
+  Buffer: "node:buffer",
+  Blob: "node:buffer",
+  TextEncoder: "node:util",
+  TextDecoder: "node:util",
+};
+
+/** A reference that builds the named global class (`node:url:URL`), or the syntax in general. */
+export function exampleReference(className: string): string {
+  const module = GLOBAL_CLASS_MODULES[className];
+  return module === undefined ? "module:Export" : `${module}:${className}`;
+}

@@ -45,15 +45,23 @@ export type SubclassOf<Base extends AnyClass> = abstract new (...args: never[]) 
 // biome-ignore lint/complexity/noStaticOnlyClass: users extend it; its statics act on the subclass they are called on.
 export abstract class Registrable {
   /**
-   * Registers a subclass of this class under `name`. Registering the same class again under the
-   * same name is a no-op (modules may be evaluated twice by test runners); another class under a
-   * taken name is an error, as is a class that does not extend this one.
+   * Registers a subclass of this class under `name`: as a decorator, `@Base.register("x")`, or
+   * by a plain call after the class, `Base.register("x", Cls)` (or `Base.register("x")(Cls)`).
+   * Registering the same class again under the same name is a no-op (modules may be evaluated
+   * twice by test runners); another class under a taken name is an error, as is a class that
+   * does not extend this one.
    */
-  static register<Base extends AnyClass>(this: Base, name: string): RegisterDecorator<Base> {
+  static register<Base extends AnyClass>(this: Base, name: string): RegisterDecorator<Base>;
+  static register<Base extends AnyClass, C extends SubclassOf<Base>>(this: Base, name: string, cls: C): C;
+  static register<Base extends AnyClass>(
+    this: Base,
+    name: string,
+    ...cls: [SubclassOf<Base>?]
+  ): RegisterDecorator<Base> | SubclassOf<Base> {
     if (typeof name !== "string" || name === "") {
       throw new TypeError(`${this.name}.register: expected a non-empty name, got ${String(name)}`);
     }
-    return <C extends abstract new (...args: never[]) => InstanceType<Base>>(
+    const decorator = <C extends abstract new (...args: never[]) => InstanceType<Base>>(
       value: C,
       context?: unknown,
     ): C => {
@@ -76,6 +84,9 @@ export abstract class Registrable {
       registry.set(name, value);
       return value;
     };
+    // The two-argument call registers at once; `undefined` given explicitly is a mistake, not the decorator form.
+    if (cls.length > 0) return decorator(cls[0] as SubclassOf<Base>);
+    return decorator;
   }
 
   /** The subclass registered under `name` on this very class, or undefined. */

@@ -41,6 +41,8 @@ export function typeText(type: TypeDescription, types?: ProjectTypes): string {
       return `Lazy<${typeText(type.target, types)}>`;
     case "function":
       return "function";
+    case "builtin":
+      return type.name;
     default:
       return type.kind;
   }

@@ -29,11 +29,12 @@ import {
   takesTypeKey,
 } from "./definitions.js";
 import { isIsoDate } from "./iso-date.js";
-import { isModuleReference } from "./module-reference.js";
+import { exampleReference, isModuleReference } from "./module-reference.js";
+import { rethrowStackOverflow } from "./stack-guard.js";
 import { typeText } from "./type-text.js";
 
-/** Kinds whose values are never objects. */
-const PRIMITIVE_KINDS: ReadonlySet<string> = new Set([
+/** Kinds whose values are never objects (so have no fields a ref could read). */
+export const PRIMITIVE_KINDS: ReadonlySet<string> = new Set([
   "string",
   "number",
   "boolean",
@@ -109,82 +110,93 @@ class Validator {
 
   /** `partial`: required keys may be missing (a Lazy's config, completed at construct time). */
   check(type: TypeDescription, value: unknown, path: string, partial: boolean): ConfigIssue[] {
-    if (isRefObject(value)) return this.checkRef(value, type, path);
-    const resolved = resolveNamed(this.types, type);
-    // A built object (a step result put in place of its ref, a Lazy's extra argument) is not
-    // config: what it is was settled when it was made. Config itself never holds one.
-    if (isBuiltObject(value) && !PRIMITIVE_KINDS.has(resolved.kind)) return [];
-    const expected = () => this.expected(type, value, path);
-    switch (resolved.kind) {
-      case "any":
-        return [];
-      case "string":
-      case "number":
-      case "boolean":
-        return typeof value === resolved.kind && !(typeof value === "number" && !Number.isFinite(value))
-          ? []
-          : expected();
-      case "bigint":
-        return typeof value === "bigint" ||
-          (typeof value === "number" && Number.isInteger(value)) ||
-          (typeof value === "string" && /^-?\d+$/.test(value))
-          ? []
-          : this.issue(
-              path,
-              `expected bigint (an integer or a string of digits), got ${describeValue(value)}`,
-            );
-      case "null":
-        return value === null ? [] : expected();
-      case "undefined":
-        return value === undefined ? [] : expected();
-      case "literal":
-        return value === resolved.value ? [] : expected();
-      case "enum":
-        return resolved.members.some((member) => member.value === value)
-          ? []
-          : this.issue(
-              path,
-              `expected one of ${resolved.members.map((member) => JSON.stringify(member.value)).join(" | ")} (${resolved.name}), got ${describeValue(value)}`,
-            );
-      case "union":
-        return this.checkUnion(resolved.members, value, path, partial);
-      case "array":
-      case "set":
-      case "iterable":
-        if (!Array.isArray(value)) return expected();
-        return value.flatMap((item, index) =>
-          this.check(resolved.element, item, joinPath(path, index), false),
-        );
-      case "tuple":
-        return this.checkTuple(resolved, value, path);
-      case "record":
-        if (!isPlainObject(value)) return expected();
-        return Object.entries(value).flatMap(([key, item]) =>
-          this.check(resolved.value, item, joinPath(path, key), false),
-        );
-      case "map":
-        return this.checkMap(resolved, value, path);
-      case "date":
-        return isIsoDate(value)
-          ? []
-          : this.issue(path, `expected Date (an ISO 8601 string), got ${describeValue(value)}`);
-      case "object":
-        return this.checkObject(resolved, value, path, partial, () => typeText(type, this.types));
-      case "class": {
-        const cls = classOf(this.types, resolved.id);
-        return cls === undefined ? [] : this.checkClass(cls, resolved.id, value, path, partial);
+    try {
+      if (isRefObject(value)) return this.checkRef(value, type, path);
+      const resolved = resolveNamed(this.types, type);
+      // A built object (a step result put in place of its ref, a Lazy's extra argument) is not
+      // config: what it is was settled when it was made. Config itself never holds one.
+      if (isBuiltObject(value) && !PRIMITIVE_KINDS.has(resolved.kind)) return [];
+      const expected = () => this.expected(type, value, path);
+      switch (resolved.kind) {
+        case "any":
+          return [];
+        case "string":
+        case "number":
+        case "boolean":
+          return typeof value === resolved.kind && !(typeof value === "number" && !Number.isFinite(value))
+            ? []
+            : expected();
+        case "bigint":
+          return typeof value === "bigint" ||
+            (typeof value === "number" && Number.isInteger(value)) ||
+            (typeof value === "string" && /^-?\d+$/.test(value))
+            ? []
+            : this.issue(
+                path,
+                `expected bigint (an integer or a string of digits), got ${describeValue(value)}`,
+              );
+        case "null":
+          return value === null ? [] : expected();
+        case "undefined":
+          return value === undefined ? [] : expected();
+        case "literal":
+          return value === resolved.value ? [] : expected();
+        case "enum":
+          return resolved.members.some((member) => member.value === value)
+            ? []
+            : this.issue(
+                path,
+                `expected one of ${resolved.members.map((member) => JSON.stringify(member.value)).join(" | ")} (${resolved.name}), got ${describeValue(value)}`,
+              );
+        case "union":
+          return this.checkUnion(resolved.members, value, path, partial);
+        case "array":
+        case "set":
+        case "iterable":
+          if (!Array.isArray(value)) return expected();
+          return value.flatMap((item, index) =>
+            this.check(resolved.element, item, joinPath(path, index), false),
+          );
+        case "tuple":
+          return this.checkTuple(resolved, value, path);
+        case "record":
+          if (!isPlainObject(value)) return expected();
+          return Object.entries(value).flatMap(([key, item]) =>
+            this.check(resolved.value, item, joinPath(path, key), false),
+          );
+        case "map":
+          return this.checkMap(resolved, value, path);
+        case "date":
+          return isIsoDate(value)
+            ? []
+            : this.issue(path, `expected Date (an ISO 8601 string), got ${describeValue(value)}`);
+        case "object":
+          return this.checkObject(resolved, value, path, partial, () => typeText(type, this.types));
+        case "class": {
+          const cls = classOf(this.types, resolved.id);
+          return cls === undefined ? [] : this.checkClass(cls, resolved.id, value, path, partial);
+        }
+        case "lazy":
+          return this.check(resolved.target, value, path, true);
+        case "function":
+          if (isPlainObject(value) && isModuleReference(value.type))
+            return this.checkModuleArguments(value, path);
+          return this.issue(
+            path,
+            `expected a 'module:Export' reference to a function, got ${describeValue(value)}`,
+          );
+        case "builtin":
+          if (isPlainObject(value) && isModuleReference(value.type))
+            return this.checkModuleArguments(value, path);
+          return this.issue(
+            path,
+            `expected ${resolved.name}, which formed does not build from plain config: give { type: '${exampleReference(resolved.name)}', "*": [...] } naming a class or function that makes one, or a ref; got ${describeValue(value)}`,
+          );
+        default:
+          return [];
       }
-      case "lazy":
-        return this.check(resolved.target, value, path, true);
-      case "function":
-        if (isPlainObject(value) && isModuleReference(value.type))
-          return this.checkModuleArguments(value, path);
-        return this.issue(
-          path,
-          `expected a 'module:Export' reference to a function, got ${describeValue(value)}`,
-        );
-      default:
-        return [];
+    } catch (error) {
+      return rethrowStackOverflow(error, path, "check");
     }
   }
 
@@ -271,6 +283,7 @@ class Validator {
       case "record":
       case "class":
       case "function":
+      case "builtin":
         return isPlainObject(value);
       case "lazy":
         return this.shapeFits(resolved.target, value);

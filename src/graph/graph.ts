@@ -1,7 +1,8 @@
 import { isAbsolute } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closestName } from "../common/closest-name.js";
-import type { WorkflowConfig } from "../config/workflow-config.js";
+import { stepNameIssues } from "../config/step-names.js";
+import { configDepthIssues, type WorkflowConfig } from "../config/workflow-config.js";
 import { type ConfigIssue, ConfigurationError } from "../errors.js";
 import type { CodeGraph, CodeRoot, StepCode } from "../fingerprint/code-graph/code-graph.js";
 import { type CodeInfo, codeVersion } from "../fingerprint/code-version.js";
@@ -11,9 +12,9 @@ import type { FormatRegistry } from "../format/registry.js";
 import type { RegisteredStep, StepRegistry } from "../step/registry.js";
 import type { ProjectTypes } from "../types/type-description.js";
 import { configBuiltRoots } from "./config-built-code.js";
-import { forEachRef, formatPath, parseRef, type StepRef } from "./ref.js";
+import { FORBIDDEN_FIELDS, forEachRef, formatPath, parseRef, type StepRef } from "./ref.js";
 import type { StepNode } from "./step-node.js";
-import { ignoredArgumentsOf, validateGraphArguments } from "./validate-arguments.js";
+import { ignoredArgumentsOf, validateFieldRefs, validateGraphArguments } from "./validate-arguments.js";
 
 export interface BuildGraphOptions {
   readonly steps: StepRegistry;
@@ -55,7 +56,11 @@ export class WorkflowGraph {
 
   /** Builds the graph, or throws one ConfigurationError listing every problem of the config. */
   static build(config: WorkflowConfig, options: BuildGraphOptions): WorkflowGraph {
-    const issues: ConfigIssue[] = [];
+    const fileOption = options.file === undefined ? {} : { file: options.file };
+    // Before any walk over the arguments: validation and fingerprints recurse.
+    const tooDeep = configDepthIssues(config);
+    if (tooDeep.length > 0) throw new ConfigurationError(tooDeep, fileOption);
+    const issues: ConfigIssue[] = stepNameIssues(Object.keys(config.steps));
     const names = new Set(Object.keys(config.steps));
     const refsByStep = new Map<string, StepRef[]>();
     const registeredByStep = new Map<string, RegisteredStep>();
@@ -80,13 +85,11 @@ export class WorkflowGraph {
 
     const order = topologicalOrder(Object.keys(config.steps), refsByStep, issues);
     if (options.types !== undefined) {
-      issues.push(
-        ...validateGraphArguments(config, (name) => registeredByStep.get(name)?.name, options.types),
-      );
+      const stepTypeOf = (name: string) => registeredByStep.get(name)?.name;
+      issues.push(...validateFieldRefs(refsByStep, stepTypeOf, options.types));
+      issues.push(...validateGraphArguments(config, stepTypeOf, options.types));
     }
-    if (issues.length > 0) {
-      throw new ConfigurationError(issues, options.file === undefined ? {} : { file: options.file });
-    }
+    if (issues.length > 0) throw new ConfigurationError(issues, fileOption);
 
     const nodes = new Map<string, StepNode>();
     const codeVersions = new Map<RegisteredStep, CodeInfo>();
@@ -187,7 +190,7 @@ export class WorkflowGraph {
   }
 
   /** The named steps and everything they depend on, in execution order. Unknown names throw. */
-  closure(targets: readonly string[]): StepNode[] {
+  closure(targets: readonly string[], option = "--step"): StepNode[] {
     const wanted = new Set<string>();
     const unknown = targets.filter((target) => !this.#nodes.has(target));
     if (unknown.length > 0) {
@@ -196,7 +199,7 @@ export class WorkflowGraph {
           const suggestion = closestName(target, this.order);
           return {
             path: `steps.${target}`,
-            message: `--step names no step of this workflow${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+            message: `${option} names no step of this workflow${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
           };
         }),
       );
@@ -249,6 +252,17 @@ function collectRefs(
           issues.push({
             path: where,
             message: `ref "${ref.ref}" names no step of this workflow${suggestion === undefined ? "" : `; did you mean "${suggestion}"?`}`,
+          });
+          return;
+        }
+        const badField = parsed.field.find((key) => key === "" || FORBIDDEN_FIELDS.has(key));
+        if (badField !== undefined) {
+          issues.push({
+            path: where,
+            message:
+              badField === ""
+                ? `ref "${ref.ref}" has an empty field name; write "<step>.<field>.<field>"`
+                : `ref "${ref.ref}" reads "${badField}", which is never a field of a result (${[...FORBIDDEN_FIELDS].join(", ")} are refused)`,
           });
           return;
         }

@@ -13,6 +13,12 @@ export interface RefObject {
   ref: string;
 }
 
+/**
+ * Field names a ref may never read: they name the prototype machinery of every object, not a
+ * result's data (`obj.__proto__` would hand Object.prototype to a step).
+ */
+export const FORBIDDEN_FIELDS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
 export function isRefObject(value: unknown): value is RefObject {
   return (
     typeof value === "object" &&
@@ -39,46 +45,102 @@ export function parseRef(
   return undefined;
 }
 
-/** Calls `visit` for every ref object inside `value`, with its path, not descending into refs. */
+/** A path as a linked list: a walk shares its parents' paths instead of copying them per value. */
+interface PathLink {
+  readonly key: string | number;
+  readonly parent: PathLink | undefined;
+}
+
+function pathOf(base: readonly (string | number)[], link: PathLink | undefined): (string | number)[] {
+  const tail: (string | number)[] = [];
+  for (let at = link; at !== undefined; at = at.parent) tail.push(at.key);
+  return [...base, ...tail.reverse()];
+}
+
+/**
+ * Calls `visit` for every ref object inside `value`, with its path, not descending into refs.
+ * In depth-first order, with a work list rather than recursion: configs may nest deeper than
+ * the call stack allows.
+ */
 export function forEachRef(
   value: unknown,
   visit: (ref: RefObject, path: (string | number)[]) => void,
   path: (string | number)[] = [],
 ): void {
-  if (isRefObject(value)) {
-    visit(value, path);
-    return;
-  }
-  if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) forEachRef(item, visit, [...path, index]);
-  } else if (typeof value === "object" && value !== null) {
-    for (const [key, item] of Object.entries(value)) forEachRef(item, visit, [...path, key]);
+  const work: { value: unknown; link: PathLink | undefined }[] = [{ value, link: undefined }];
+  while (work.length > 0) {
+    const { value: current, link } = work.pop()!;
+    if (isRefObject(current)) {
+      visit(current, pathOf(path, link));
+      continue;
+    }
+    if (typeof current !== "object" || current === null) continue;
+    const entries: [string | number, unknown][] = Array.isArray(current)
+      ? current.map((item, index) => [index, item])
+      : Object.entries(current);
+    // Pushed last first, so they are visited in order.
+    for (let index = entries.length - 1; index >= 0; index--) {
+      const [key, item] = entries[index]!;
+      if (typeof item === "object" && item !== null) work.push({ value: item, link: { key, parent: link } });
+    }
   }
 }
 
-/** A copy of `value` with each ref object replaced by what `replace` gives for it. */
+/**
+ * A copy of `value` with each ref object replaced by what `replace` gives for it. Iterative, as
+ * forEachRef; `replace` is called in the same depth-first order.
+ */
 export function mapRefs(
   value: unknown,
   replace: (ref: RefObject, path: (string | number)[]) => unknown,
   path: (string | number)[] = [],
 ): unknown {
-  if (isRefObject(value)) return replace(value, path);
-  if (Array.isArray(value)) return value.map((item, index) => mapRefs(item, replace, [...path, index]));
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, mapRefs(item, replace, [...path, key])]),
-    );
+  const root: { value?: unknown } = {};
+  const work: { value: unknown; link: PathLink | undefined; into: object; key: string | number }[] = [
+    { value, link: undefined, into: root, key: "value" },
+  ];
+  while (work.length > 0) {
+    const { value: current, link, into, key } = work.pop()!;
+    let copy: unknown = current;
+    const children: [string | number, unknown][] = [];
+    if (isRefObject(current)) {
+      copy = replace(current, pathOf(path, link));
+    } else if (Array.isArray(current)) {
+      copy = new Array(current.length);
+      for (const [index, item] of current.entries()) children.push([index, item]);
+    } else if (typeof current === "object" && current !== null) {
+      copy = {};
+      children.push(...Object.entries(current));
+    }
+    define(into, key, copy);
+    for (let index = children.length - 1; index >= 0; index--) {
+      const [childKey, item] = children[index]!;
+      work.push({ value: item, link: { key: childKey, parent: link }, into: copy as object, key: childKey });
+    }
   }
-  return value;
+  return root.value;
 }
 
-/** Reads `field` out of a step result: object properties, Map keys, array indices. */
+/** Sets an own data property, as Object.fromEntries does: a `__proto__` key stays a plain key. */
+function define(target: object, key: string | number, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Reads `field` out of a step result: own object properties, Map keys, array indices. Never an
+ * inherited property: `constructor` or `__proto__` would hand the step the prototype machinery.
+ */
 export function readField(result: unknown, field: readonly string[]): unknown {
   let current = result;
   for (const [index, key] of field.entries()) {
     if (current instanceof Map) {
       current = current.get(key);
-    } else if (typeof current === "object" && current !== null && key in current) {
+    } else if (
+      typeof current === "object" &&
+      current !== null &&
+      !FORBIDDEN_FIELDS.has(key) &&
+      Object.hasOwn(current, key)
+    ) {
       current = (current as Record<string, unknown>)[key];
     } else {
       const where = field.slice(0, index + 1).join(".");

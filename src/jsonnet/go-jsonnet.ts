@@ -55,7 +55,8 @@ export class GoJsonnetEngine implements JsonnetEngine {
   }
 
   evaluateSnippet(filename: string, code: string, options: JsonnetOptions = {}): Promise<unknown> {
-    return this.run(this.request(filename, code, options));
+    // A byte order mark pasted along with the code: go-jsonnet's lexer rejects it.
+    return this.run(this.request(filename, code.replace(/^\uFEFF/, ""), options));
   }
 
   private request(filename: string, code: string | null, options: JsonnetOptions): EngineRequest {
@@ -123,6 +124,16 @@ export class GoJsonnetEngine implements JsonnetEngine {
         const output = Buffer.concat(stdout).toString("utf8");
         const errorText = Buffer.concat(stderr).toString("utf8").trim();
         const response = parseResponse(output);
+        if (response === undefined && !timedOut && signal === null && STACK_OVERFLOW.test(errorText)) {
+          fail(
+            new FormedError(
+              "E_JSONNET",
+              `${request.filename}: the Jsonnet engine ran out of stack evaluating ${request.code === null ? "this file" : "this snippet"}`,
+              { hint: DEPTH_HINT },
+            ),
+          );
+          return;
+        }
         if (response === undefined) {
           const how = timedOut
             ? `was stopped after ${this.timeoutMs} ms`
@@ -138,7 +149,7 @@ export class GoJsonnetEngine implements JsonnetEngine {
           return;
         }
         if (!response.ok) {
-          fail(new FormedError("E_JSONNET", response.error.trimEnd()));
+          fail(evaluationError(request.filename, response.error.trimEnd()));
           return;
         }
         settled = true;
@@ -156,6 +167,32 @@ export class GoJsonnetEngine implements JsonnetEngine {
       child.stdin.end(JSON.stringify(request));
     });
   }
+}
+
+/** What a Go program prints when its stack passes the runtime's limit (deeply nested input). */
+const STACK_OVERFLOW = /goroutine stack exceeds|fatal error: stack overflow/;
+
+const DEPTH_HINT =
+  "Jsonnet evaluates at most 500 nested calls or values: look for a function that calls itself without end, or values nested that deep.";
+
+/**
+ * go-jsonnet's message, prefixed with the file when the message does not name it (errors of
+ * manifestation and of the top-level call name no file), and with a hint for the failures a
+ * message alone does not explain.
+ */
+function evaluationError(filename: string, message: string): FormedError {
+  const text = message.includes(filename) ? message : `${filename}: ${message}`;
+  const missing = /Missing argument: (\S+)/.exec(message);
+  if (missing !== null) {
+    const name = missing[1]!;
+    return new FormedError("E_JSONNET", text, {
+      hint: `This config is a function of its top-level arguments: give "${name}" with --tla-str ${name}=VALUE or --tla-code ${name}=CODE.`,
+    });
+  }
+  if (message.includes("max stack frames exceeded")) {
+    return new FormedError("E_JSONNET", text, { hint: DEPTH_HINT });
+  }
+  return new FormedError("E_JSONNET", text);
 }
 
 function parseResponse(output: string): EngineResponse | undefined {

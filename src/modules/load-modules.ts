@@ -35,13 +35,13 @@ const MODULE_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
 /** Loads every module named by `specifiers`, in order; a module reached twice is loaded once. */
 export async function loadRequiredModules(
   specifiers: string[],
-  options: { cwd: string },
+  options: { cwd: string; settingsFile?: string },
 ): Promise<LoadedModule[]> {
   const cwd = resolve(options.cwd);
   const targets: Omit<LoadedModule, "exports">[] = [];
   const seen = new Set<string>();
-  for (const specifier of specifiers) {
-    for (const target of resolveSpecifier(specifier, cwd)) {
+  for (const [index, specifier] of specifiers.entries()) {
+    for (const target of resolveRequired(specifier, index, cwd, options.settingsFile)) {
       if (seen.has(target.file)) continue;
       seen.add(target.file);
       targets.push(target);
@@ -69,6 +69,31 @@ export async function importModuleFrom(specifier: string, fromDir: string): Prom
     throw new FormedError("E_MODULE", `"${specifier}" names a folder with no module in it`);
   await preloadFormedNamespace();
   return importModule(target, cwd);
+}
+
+/** `resolveSpecifier`, its errors naming the settings file and the entry of required_modules. */
+function resolveRequired(
+  specifier: string,
+  index: number,
+  cwd: string,
+  settingsFile: string | undefined,
+): Omit<LoadedModule, "exports">[] {
+  const where = `${settingsFile ?? "formed.yml"}: [required_modules.${index}]`;
+  if (specifier.trim() === "") {
+    throw new FormedError(
+      "E_SETTINGS",
+      `${where} is empty; expected a package name or a file or folder path`,
+    );
+  }
+  try {
+    return resolveSpecifier(specifier, cwd);
+  } catch (error) {
+    if (!(error instanceof FormedError)) throw error;
+    throw new FormedError(error.code, `${where} ${error.message}`, {
+      cause: error,
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+    });
+  }
 }
 
 function resolveSpecifier(specifier: string, cwd: string): Omit<LoadedModule, "exports">[] {

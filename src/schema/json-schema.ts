@@ -206,6 +206,7 @@ class SchemaGenerator {
         // A Lazy's config may leave out what `construct(extra)` supplies.
         return this.typeSchema(type.target, true);
       case "function":
+      case "builtin":
         return { $ref: "#/$defs/moduleReference" };
       default:
         return {};

@@ -113,9 +113,22 @@ function parseYaml(file: string, text: string): unknown {
     });
     throw new ConfigurationError(issues, { file, code: "E_SETTINGS" });
   }
-  // An empty (or comments-only) file means "all defaults".
-  return document.toJS() ?? {};
+  try {
+    // An empty (or comments-only) file means "all defaults".
+    return document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    // The yaml package refuses aliases that expand exponentially ("billion laughs"); anything
+    // else it throws here is a document it cannot turn into values either.
+    const reason = error instanceof Error ? error.message : String(error);
+    const message = /alias count/i.test(reason)
+      ? "YAML aliases (*name) expand into too many values, as in a resource exhaustion attack; write the values out or use fewer aliases"
+      : `YAML cannot be read as values: ${reason}`;
+    throw new ConfigurationError([{ path: "", message }], { file, code: "E_SETTINGS", cause: error });
+  }
 }
+
+/** The yaml package's default: far more alias uses than any formed.yml needs. */
+const MAX_ALIAS_COUNT = 100;
 
 /** The options the schema is compiled with, here and by scripts/build-settings-validator.mjs. */
 export const SETTINGS_AJV_OPTIONS = {

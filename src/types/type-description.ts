@@ -44,7 +44,13 @@ export type TypeDescription =
   /** `Lazy<T>`: a builder that constructs T later, with extra arguments. */
   | { readonly kind: "lazy"; readonly target: TypeDescription }
   /** A function type: accepted from `type: 'module:export'` references only. */
-  | { readonly kind: "function" };
+  | { readonly kind: "function" }
+  /**
+   * An instance of a class formed cannot build from plain config: a built-in (`URL`, `RegExp`,
+   * `Buffer`) or a class known only from a declaration file's interface and constructor
+   * variable. Accepted from `type: 'module:Export'` references (and refs) only.
+   */
+  | { readonly kind: "builtin"; readonly name: string };
 
 export interface PropertyDescription {
   readonly name: string;

@@ -142,7 +142,7 @@ export class WorkflowProject {
     const executor = createExecutor(settings.workflow.executor, settingsFile);
     // Module paths in formed.yml are relative to formed.yml, wherever --settings points.
     const moduleBase = settingsFile === undefined ? cwd : dirname(settingsFile);
-    const modules = await loadRequiredModules(settings.requiredModules, { cwd: moduleBase });
+    const modules = await loadRequiredModules(settings.requiredModules, { cwd: moduleBase, ...context });
     const steps = new StepRegistry();
     const formats = new FormatRegistry();
     registerModuleExports(modules, { steps, formats, classes });
@@ -163,6 +163,7 @@ export class WorkflowProject {
             ? []
             : [{ name: entry.name, file: entry.module.file, exportName: entry.exportName }],
         ),
+      modules: this.modules.map((module) => module.file),
     });
     return this.#types;
   }
@@ -260,7 +261,7 @@ export class WorkflowProject {
     configFile: string | undefined,
     fieldDigests: FieldDigestMemo,
   ): Promise<OrganizerRunResult> {
-    if (options.force !== undefined) graph.closure(options.force); // unknown names fail before anything runs
+    if (options.force !== undefined) graph.closure(options.force, "--force"); // unknown names fail before anything runs
     return this.organizer.run(graph, {
       classes: this.classes,
       fieldDigests,

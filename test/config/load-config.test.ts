@@ -116,4 +116,25 @@ describe("loadWorkflowConfig", () => {
       "steps.foo",
     ]);
   });
+
+  it("refuses an argument nested deeper than 1,000 levels before anything walks it, overrides included", async () => {
+    const dir = tempDir();
+    const deep = (levels: number) => `${'{"x":'.repeat(levels - 1)}{}${"}".repeat(levels - 1)}`;
+    const file = write(dir, "config.json", `{"steps":{"a":{"type":"t","x":${deep(10_000)}}}}`);
+    for (const overrides of [undefined, '{ "steps.a.y": 1 }']) {
+      const error = await rejection(loadWorkflowConfig(file, overrides === undefined ? {} : { overrides }));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.message).toBe(
+        `${file}: [steps.a.x.x.x.x.x.x...] nested deeper than 1,000 levels; a config may nest objects and arrays at most 1,000 deep`,
+      );
+    }
+    const fine = write(dir, "fine.json", `{"steps":{"a":{"type":"t","x":${deep(1_000)}}}}`);
+    expect((await loadWorkflowConfig(fine)).config.steps.a?.type).toBe("t");
+  });
+
+  it("reads a .json config that starts with a byte order mark", async () => {
+    const dir = tempDir();
+    const file = write(dir, "config.json", '\uFEFF{ "steps": { "a": { "type": "t" } } }');
+    expect((await loadWorkflowConfig(file)).config).toEqual({ steps: { a: { type: "t" } } });
+  });
 });

@@ -219,6 +219,44 @@ describe("buildValue", () => {
     });
   });
 
+  it("builds a built-in class position (URL) from a module reference, and passes built values", async () => {
+    const builtin: TypeDescription = { kind: "builtin", name: "URL" };
+    const url = await build(builtin, { type: "node:url:URL", "*": ["https://example.org/a"] });
+    expect(url).toBeInstanceOf(URL);
+    expect(String(url)).toBe("https://example.org/a");
+    const given = new URL("https://example.org/b");
+    expect(await build(builtin, given)).toBe(given);
+    const list = (await build({ kind: "array", element: builtin }, [
+      { type: "node:url:URL", "*": ["https://example.org/c"] },
+    ])) as URL[];
+    expect(list[0]).toBeInstanceOf(URL);
+  });
+
+  it("turns a stack overflow on deep config into a ConfigurationError with the path", async () => {
+    // A value deeper than the stack allows (validation refuses it before; build must not crash either).
+    let value: unknown = {};
+    for (let i = 0; i < 20_000; i++) value = { next: value };
+    const type: TypeDescription = {
+      kind: "named",
+      id: "Chain",
+    };
+    const types: ProjectTypes = {
+      steps: {},
+      definitions: {
+        Chain: {
+          kind: "named",
+          name: "Chain",
+          type: { kind: "object", properties: [{ name: "next", type, optional: true }] },
+        },
+      },
+    };
+    const error = await build(type, value, process.cwd(), types).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).message).toMatch(
+      /^\[steps\.x\.next\.next\.next\.next\.next\.next\.\.\.\] nested too deeply to build against its type \(the call stack ran out \d+ levels down\)/,
+    );
+  });
+
   it("reports a throwing constructor as a ConfigurationError at the path", async () => {
     const error = await build(
       { kind: "object", properties: [] },

@@ -31,6 +31,20 @@ describe("Registrable", () => {
     expect(Base.registeredNames()).toEqual([]);
   });
 
+  it("registers by a two-argument call after the class, returning the class", () => {
+    abstract class Base extends Registrable {}
+    class A extends Base {}
+    expect(Base.register("a", A)).toBe(A);
+    expect(Base.byName("a")).toBe(A);
+    expect(() => Base.register("a", A)).not.toThrow();
+    class Stranger {}
+    expect(() => Base.register("s", Stranger as unknown as typeof A)).toThrow(
+      'Base.register("s"): Stranger does not extend Base',
+    );
+    // An explicit `undefined` is a mistake (a class not defined yet), not the decorator form.
+    expect(() => Base.register("u", undefined as unknown as typeof A)).toThrow("does not extend Base");
+  });
+
   it("refuses a taken name for another class, and accepts the same class again", () => {
     abstract class Base extends Registrable {}
     class A extends Base {}

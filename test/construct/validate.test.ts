@@ -239,3 +239,33 @@ describe("validateValue", () => {
     );
   });
 });
+
+describe("built-in class positions", () => {
+  const builtin: TypeDescription = { kind: "builtin", name: "URL" };
+
+  it("accepts a module reference and a ref; refuses plain config with what to write instead", () => {
+    expect(valueMessages(builtin, { type: "node:url:URL", "*": ["https://example.org"] })).toEqual([]);
+    expect(valueMessages(builtin, { type: "ref", ref: "a" })).toEqual([]);
+    expect(valueMessages(builtin, { "*": ["https://example.org"] })).toEqual([
+      `[v] expected URL, which formed does not build from plain config: give { type: 'node:url:URL', "*": [...] } naming a class or function that makes one, or a ref; got object with keys ["*"]`,
+    ]);
+    expect(valueMessages({ kind: "array", element: { kind: "builtin", name: "RegExp" } }, ["a+"])).toEqual([
+      `[v.0] expected RegExp, which formed does not build from plain config: give { type: 'module:Export', "*": [...] } naming a class or function that makes one, or a ref; got string "a+"`,
+    ]);
+  });
+
+  it("turns a stack overflow on deep config into one issue with the path, not a crash", () => {
+    let value: unknown = [];
+    for (let i = 0; i < 20_000; i++) value = [value];
+    const nested: TypeDescription = { kind: "named", id: "Nested" };
+    const types: ProjectTypes = {
+      steps: {},
+      definitions: {
+        Nested: { kind: "named", name: "Nested", type: { kind: "array", element: nested } },
+      },
+    };
+    expect(() => validateValue(types, nested, value, "steps.a.x")).toThrow(
+      /^\[steps\.a\.x\.0\.0\.0\.0\.0\.\.\.\] nested too deeply to check against its type/,
+    );
+  });
+});

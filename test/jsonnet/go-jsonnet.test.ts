@@ -91,6 +91,33 @@ describe("GoJsonnetEngine", () => {
     expect(await engine.evaluateSnippet("<after>", "1 + 1")).toBe(2);
   });
 
+  it("names the file in errors that name none: a missing top-level argument, a stack too deep", async () => {
+    const dir = tempDir();
+    const fn = write(dir, "fn.jsonnet", "function(n) { x: n }");
+    const missing = await failure(engine.evaluateFile(fn));
+    expect(missing.message.startsWith(`${fn}: RUNTIME ERROR: Missing argument: n`)).toBe(true);
+    expect(missing.hint).toBe(
+      'This config is a function of its top-level arguments: give "n" with --tla-str n=VALUE or --tla-code n=CODE.',
+    );
+    const deep = write(dir, "deep.jsonnet", `${"{x:".repeat(1000)}1${"}".repeat(1000)}`);
+    const tooDeep = await failure(engine.evaluateFile(deep));
+    expect(tooDeep.message.startsWith(`${deep}: RUNTIME ERROR: max stack frames exceeded`)).toBe(true);
+    expect(tooDeep.hint).toContain("at most 500 nested calls or values");
+  });
+
+  it("reads files and imports that start with a UTF-8 byte order mark; importstr keeps the bytes of other files", async () => {
+    const dir = tempDir();
+    write(dir, "lib.libsonnet", "\uFEFF{ size: 3 }");
+    write(dir, "text.txt", "\uFEFFhi");
+    const main = write(
+      dir,
+      "main.jsonnet",
+      "\uFEFFlocal lib = import 'lib.libsonnet'; { size: lib.size, text: importstr 'text.txt' }",
+    );
+    expect(await engine.evaluateFile(main)).toEqual({ size: 3, text: "\uFEFFhi" });
+    expect(await engine.evaluateSnippet("<snippet>", "\uFEFF{ a: 1 }")).toEqual({ a: 1 });
+  });
+
   it("names the missing file when evaluating a file that does not exist", async () => {
     const missing = join(tempDir(), "absent.jsonnet");
     const error = await failure(engine.evaluateFile(missing));

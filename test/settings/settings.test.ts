@@ -91,6 +91,22 @@ describe("loadSettings", () => {
     expect(error.issues[0]?.message).toMatch(/^YAML syntax error at line 3, column \d+: /);
   });
 
+  it("refuses a YAML alias bomb with the file, as a settings error", async () => {
+    const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+    const names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for (let i = 1; i < names.length; i++) {
+      lines.push(
+        `${names[i]}: &${names[i]} [${Array(9)
+          .fill(`*${names[i - 1]}`)
+          .join(",")}]`,
+      );
+    }
+    const error = await settingsIssues(`${lines.join("\n")}\n`);
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      "YAML aliases (*name) expand into too many values, as in a resource exhaustion attack; write the values out or use fewer aliases",
+    ]);
+  });
+
   it("reports each validation error with its path, all at once", async () => {
     const error = await settingsIssues(
       [

@@ -5,9 +5,10 @@ import { AnalysisCache } from "./analysis-cache.js";
 import { analyzeInChildProcess } from "./analyze-in-process.js";
 import type { AnalyzeInput, TypeAnalyzer } from "./analyzer.js";
 import { compilerAnalyzerVersion } from "./compiler-version.js";
+import { isInstalledPackageFile } from "./file-stamp.js";
 
 /** Bumped whenever the analyzer's output changes for the same source: old cache entries then miss. */
-export const ANALYZER_VERSION = "1";
+export const ANALYZER_VERSION = "2";
 
 export interface AnalyzeProjectInput extends AnalyzeInput {
   /** Where results are cached. Default `types/` in the user's formed cache (see userCacheDirectory). */
@@ -49,8 +50,13 @@ export async function analyzeProjectTypesWithInfo(input: AnalyzeProjectInput): P
     file: resolve(cwd, step.file),
     exportName: step.exportName,
   }));
+  // Sorted: the files read, not the order formed.yml lists them in, decide the result. Not
+  // installed packages: their registrations are in compiled code the analysis does not read.
+  const modules = [...new Set((input.modules ?? []).map((file) => resolve(cwd, file)))]
+    .filter((file) => !isInstalledPackageFile(file))
+    .sort();
   const implementation = input.analyzer?.version ?? compilerAnalyzerVersion();
-  const key = AnalysisCache.key({ analyzer: ANALYZER_VERSION, implementation, cwd, steps });
+  const key = AnalysisCache.key({ analyzer: ANALYZER_VERSION, implementation, cwd, steps, modules });
   const cached = cache.get(key);
   if (cached !== undefined) {
     analyzerStats.cacheHits++;
@@ -59,8 +65,8 @@ export async function analyzeProjectTypesWithInfo(input: AnalyzeProjectInput): P
   analyzerStats.analyses++;
   const analysis =
     input.analyzer === undefined
-      ? await analyzeInChildProcess({ cwd, steps })
-      : input.analyzer.analyze({ cwd, steps });
+      ? await analyzeInChildProcess({ cwd, steps, modules })
+      : input.analyzer.analyze({ cwd, steps, modules });
   cache.set(key, analysis.filesRead, analysis.types);
   return { types: analysis.types, fromCache: false, durationMs: performance.now() - started };
 }

@@ -15,6 +15,12 @@ export interface AnalyzeInput {
   /** The project's working directory: imports are resolved from here, and its tsconfig.json is used. */
   readonly cwd: string;
   readonly steps: readonly StepSource[];
+  /**
+   * More files to read besides the step files (absolute, or relative to `cwd`): every module
+   * `required_modules` loads. Loading a module runs its `Base.register(...)` calls, so those
+   * count even when no step file imports the module.
+   */
+  readonly modules?: readonly string[];
 }
 
 /** What an analysis gives: the types, and every file it read, so the result can be cached by them. */

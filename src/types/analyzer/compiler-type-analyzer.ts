@@ -23,7 +23,13 @@ export class CompilerTypeAnalyzer implements TypeAnalyzer {
   analyze(input: AnalyzeInput): TypeAnalysis {
     const cwd = resolve(input.cwd);
     const reader = new RecordingReader();
-    const roots = [...new Set(input.steps.map((source) => normalize(resolve(cwd, source.file))))];
+    const roots = [
+      ...new Set(
+        [...input.steps.map((source) => source.file), ...(input.modules ?? [])].map((file) =>
+          normalize(resolve(cwd, file)),
+        ),
+      ),
+    ];
     const program = createAnalysisProgram(cwd, roots, reader);
     const checker = program.getTypeChecker();
     const packages = new PackageLocator(reader);
@@ -132,7 +138,7 @@ function describeParameter(describer: TypeDescriber, parameter: ts.ParameterDecl
     parameter.type === undefined
       ? checker.getTypeAtLocation(parameter)
       : checker.getTypeFromTypeNode(parameter.type);
-  let described = describer.describe(type, NO_MAPPER);
+  let described = describer.withDeclaredType(parameter.type, () => describer.describe(type, NO_MAPPER));
   // `(args?: {...})` and `(args = {...})`: the argument object itself is never undefined in config.
   if (described.kind === "union") {
     const members = described.members.filter((member) => member.kind !== "undefined");

@@ -81,7 +81,9 @@ function constructorParameters(
       (node.questionToken !== undefined ||
         node.initializer !== undefined ||
         node.dotDotDotToken !== undefined);
-    const described = describer.describe(checker.getTypeOfSymbol(parameter), mapper, depth + 1);
+    const described = describer.withDeclaredType(node?.type, () =>
+      describer.describe(checker.getTypeOfSymbol(parameter), mapper, depth + 1),
+    );
     const value = node?.initializer === undefined ? NOT_LITERAL : literalValue(node.initializer, checker);
     const description = describer.documentation(parameter);
     return {

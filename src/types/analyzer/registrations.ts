@@ -5,10 +5,12 @@ import { resolveAlias } from "./formed-symbols.js";
 export type Registrations = ReadonlyMap<ts.Symbol, ReadonlyMap<string, ts.Symbol>>;
 
 /**
- * Finds `@Base.register("name")` class decorators and `Base.register("name")(Cls)` calls in the
- * given files. Registration happens when the module runs, so the analyzer can only see the ones
- * written in the files the program read; the calls are recognized by shape (a `register` member
- * called with one string, on a class), and whether the base is Registrable is checked later.
+ * Finds `@Base.register("name")` class decorators and `Base.register("name")(Cls)` and
+ * `Base.register("name", Cls)` calls in the given files. Registration happens when the module
+ * runs, so the analyzer can only see the ones written in the files the program read (the step
+ * files, what they import, and every module of `required_modules`); the calls are recognized by
+ * shape (a `register` member called with a string, on a class), and whether the base is
+ * Registrable is checked later.
  */
 export function findRegistrations(files: readonly ts.SourceFile[], checker: ts.TypeChecker): Registrations {
   const found = new Map<ts.Symbol, Map<string, ts.Symbol>>();
@@ -34,11 +36,11 @@ export function findRegistrations(files: readonly ts.SourceFile[], checker: ts.T
       ts.isCallExpression(node.expression) &&
       node.arguments.length === 1
     ) {
-      const argument = node.arguments[0]!;
-      const target = ts.isClassExpression(argument)
-        ? classSymbol(argument, checker)
-        : checker.getSymbolAtLocation(argument);
-      add(node.expression, target);
+      // `Base.register("name")(Cls)`
+      add(node.expression, targetOf(node.arguments[0]!, checker));
+    } else if (ts.isCallExpression(node) && node.arguments.length === 2) {
+      // `Base.register("name", Cls)`
+      add(node, targetOf(node.arguments[1]!, checker));
     }
     ts.forEachChild(node, visit);
   };
@@ -46,7 +48,17 @@ export function findRegistrations(files: readonly ts.SourceFile[], checker: ts.T
   return found;
 }
 
-/** `Base.register("name")`: the base class and the name, or undefined for any other call. */
+/** The class a registration names: a class expression, or a name bound to a class. */
+function targetOf(argument: ts.Expression, checker: ts.TypeChecker): ts.Symbol | undefined {
+  return ts.isClassExpression(argument)
+    ? classSymbol(argument, checker)
+    : checker.getSymbolAtLocation(argument);
+}
+
+/**
+ * `Base.register("name")` or `Base.register("name", Cls)`: the base class and the name, or
+ * undefined for any other call.
+ */
 function parseRegisterCall(
   call: ts.CallExpression,
   checker: ts.TypeChecker,
@@ -54,7 +66,7 @@ function parseRegisterCall(
   const callee = call.expression;
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== "register") return undefined;
   const argument = call.arguments[0];
-  if (call.arguments.length !== 1 || argument === undefined) return undefined;
+  if (call.arguments.length > 2 || argument === undefined) return undefined;
   if (!ts.isStringLiteral(argument) && !ts.isNoSubstitutionTemplateLiteral(argument)) return undefined;
   const symbol = checker.getSymbolAtLocation(callee.expression);
   if (symbol === undefined) return undefined;

@@ -6,6 +6,7 @@ import {
   type TypeDescription,
   withoutUndefined,
 } from "../type-description.js";
+import { isDeclaredClass, isErrorType, isGlobalClass, unresolvedNames } from "./builtin-types.js";
 import { describeClass } from "./describe-class.js";
 import { type FormedSymbols, isReference, targetOf } from "./formed-symbols.js";
 import type { ModuleLocator } from "./module-locator.js";
@@ -44,6 +45,8 @@ export class TypeDescriber {
   readonly definitions: Record<string, ClassDescription | NamedDescription> = {};
   readonly #inProgress = new Map<string, { recursed: boolean }>();
   readonly #inlined = new Map<string, TypeDescription>();
+  /** The unresolved name in the annotation being described: the compiler's error type has none. */
+  #unresolvedName: string | undefined;
 
   constructor(
     readonly program: ts.Program,
@@ -61,11 +64,29 @@ export class TypeDescriber {
     }
   }
 
+  /**
+   * Describes with `node`, a property's or parameter's annotation, at hand: a name the program
+   * cannot resolve (a Node global such as `URL`; the analysis reads no @types) is then known.
+   * Without one such name in `node`, the enclosing one stays (a type argument of a generic).
+   */
+  withDeclaredType<T>(node: ts.TypeNode | undefined, describe: () => T): T {
+    const outer = this.#unresolvedName;
+    const names = node === undefined ? new Set<string>() : unresolvedNames(this.checker, node);
+    if (names.size > 0) this.#unresolvedName = names.size === 1 ? [...names][0] : undefined;
+    try {
+      return describe();
+    } finally {
+      this.#unresolvedName = outer;
+    }
+  }
+
   /** A member of an object type (a property) as a PropertyDescription. */
   property(symbol: ts.Symbol, mapper: TypeMapper, depth: number): PropertyDescription {
     const declaration = symbol.valueDeclaration ?? symbol.declarations?.[0];
     const optional = (symbol.flags & ts.SymbolFlags.Optional) !== 0;
-    const described = this.describe(this.checker.getTypeOfSymbol(symbol), mapper, depth + 1);
+    const described = this.withDeclaredType(declaredTypeNode(declaration), () =>
+      this.describe(this.checker.getTypeOfSymbol(symbol), mapper, depth + 1),
+    );
     const description = this.documentation(symbol);
     return {
       name: symbol.getName(),
@@ -119,6 +140,7 @@ export class TypeDescriber {
     }
     const lazy = this.formed.lazyTarget(type);
     if (lazy !== undefined) return { kind: "lazy", target: this.describe(lazy, mapper, depth + 1) };
+    if (flags & F.Any && isErrorType(type)) return this.#unresolved();
     if (flags & (F.Any | F.Unknown | F.Never | F.ESSymbolLike | F.NonPrimitive)) return ANY;
     if (flags & F.Enum || (flags & F.Union && flags & F.EnumLiteral)) return this.#enum(type.getSymbol());
     if (flags & F.EnumLiteral && flags & (F.StringLiteral | F.NumberLiteral)) {
@@ -157,9 +179,14 @@ export class TypeDescriber {
       // Other named lib types (RegExp, Error, ...) are not built from config; mapped and anonymous
       // lib types (Record, Partial, Pick) are described by their members below.
       if (symbol.flags & (ts.SymbolFlags.Interface | ts.SymbolFlags.Class)) {
-        return this.#isCallable(type) ? { kind: "function" } : ANY;
+        if (this.#isCallable(type)) return { kind: "function" };
+        return isDeclaredClass(this.checker, symbol) ? { kind: "builtin", name: symbol.getName() } : ANY;
       }
     }
+    // `interface URL {...}` with `var URL: {new(...): URL}` in a declaration file (@types/node,
+    // DOM typings) is a class whose constructor formed knows nothing of: not a plain object.
+    if (symbol !== undefined && isDeclaredClass(this.checker, symbol))
+      return { kind: "builtin", name: symbol.getName() };
     if (
       symbol !== undefined &&
       symbol.flags & ts.SymbolFlags.Class &&
@@ -325,6 +352,12 @@ export class TypeDescriber {
         this.program.isSourceFileDefaultLibrary(declaration.getSourceFile()),
       )
     );
+  }
+
+  /** An unresolved name: a global class of the runtime (URL, Buffer) is one; anything else is unknown. */
+  #unresolved(): TypeDescription {
+    const name = this.#unresolvedName;
+    return name !== undefined && isGlobalClass(name) ? { kind: "builtin", name } : ANY;
   }
 
   #isCallable(type: ts.Type): boolean {

@@ -16,6 +16,7 @@ export declare function step<A, R>(fn: StepFunction<A, R>): Step<A, R>;
 export declare function step<A, R>(options: StepOptions, fn: StepFunction<A, R>): Step<A, R>;
 export declare abstract class Registrable {
   static register(name: string): <C>(cls: C, context?: unknown) => C;
+  static register<C>(name: string, cls: C): C;
 }
 `;
 

@@ -38,7 +38,8 @@ export const notAStep = 42;
           optional: false,
         },
         { name: "s", type: { kind: "any" }, optional: false },
-        { name: "re", type: { kind: "any" }, optional: false },
+        // A built-in class: built from a 'module:Export' reference only, never from plain config.
+        { name: "re", type: { kind: "builtin", name: "RegExp" }, optional: false },
       ],
     });
     for (const name of ["absent", "number", "nofile"]) {
