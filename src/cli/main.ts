@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import { checkCommand } from "./commands/check.js";
+import { doctorCommand } from "./commands/doctor.js";
 import { explainCommand } from "./commands/explain.js";
+import { initCommand } from "./commands/init.js";
 import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
@@ -36,6 +38,17 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
     .version(formedVersion(), "-V, --version")
     .showHelpAfterError("(add --help for usage)")
     .configureOutput({ writeOut: terminal.out, writeErr: terminal.err });
+
+  program
+    .command("init")
+    .description("write a starting project: steps.ts, config.jsonnet, formed.yml, tsconfig.json, .gitignore")
+    .argument("[dir]", "folder to write it in (created if missing; default: the current folder)")
+    .action((dir: string | undefined) => setExit(initCommand(terminal, dir)));
+
+  program
+    .command("doctor")
+    .description("print the Jsonnet engine, Node, TypeScript loader and cache folder in use")
+    .action(async () => setExit(await doctorCommand(terminal)));
 
   const workflow = program.command("workflow").description("run, inspect and manage workflows");
   const settingsOption = () => new Option("--settings <file>", "settings file instead of ./formed.yml");
@@ -122,7 +135,7 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
     .addOption(settingsOption())
     .action(async (options) => setExit(await schemaCommand(terminal, options)));
 
-  for (const command of [program, workflow, ...workflow.commands]) {
+  for (const command of [...program.commands, program, ...workflow.commands]) {
     command.exitOverride();
     command.configureOutput({ writeOut: terminal.out, writeErr: terminal.err });
   }

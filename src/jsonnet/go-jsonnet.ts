@@ -1,12 +1,13 @@
 import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { packageRoot } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import type { JsonnetEngine, JsonnetOptions } from "./engine.js";
+import { type EngineLocation, locateJsonnetEngine } from "./engine-locator.js";
 
 export interface GoJsonnetEngineOptions {
-  /** Path of the formed-jsonnet binary; default FORMED_JSONNET_BIN or `<package root>/engine/bin/formed-jsonnet`. */
+  /** Path of the formed-jsonnet binary; default: found by `locateJsonnetEngine` (FORMED_JSONNET_ENGINE, the platform package, engine/bin, the wasm build). */
   binary?: string;
+  /** Where the engine is (instead of `binary`), e.g. `{ kind: "wasm", ... }` from `locateJsonnetEngine`. */
+  location?: EngineLocation;
   /** Jsonnet call-stack depth before "max stack frames exceeded"; go-jsonnet's default is 500. */
   maxStack?: number;
   /** Kill the evaluation after this many milliseconds (an endless Jsonnet loop would otherwise hang); none by default. */
@@ -26,28 +27,49 @@ interface EngineRequest {
 
 type EngineResponse = { ok: true; json: string } | { ok: false; error: string };
 
-const BUILD_HINT = "Run `npm run build` in the formed package to build the Jsonnet engine (needs Go 1.22+).";
+const BUILD_HINT =
+  "Set FORMED_JSONNET_ENGINE to an existing formed-jsonnet binary (or unset it), or run `npm run build` in a clone of formed (needs Go 1.24+).";
+
+let fallbackAnnounced = false;
+
+/** Says once per process, on stderr, that the slower WebAssembly engine is used, and why. */
+function announceFallback(location: EngineLocation): void {
+  if (location.kind !== "wasm" || location.fallbackReason === undefined || fallbackAnnounced) return;
+  fallbackAnnounced = true;
+  process.stderr.write(
+    `formed: using the WebAssembly Jsonnet engine, slower to start than the native one (${location.fallbackReason}); FORMED_JSONNET_ENGINE=wasm keeps it without this note\n`,
+  );
+}
 
 /**
  * Evaluates Jsonnet with go-jsonnet in a child process: the native addon crashed on valid input
  * and needed a long C++ build, and a separate process means no Jsonnet program can take the CLI down.
  */
 export class GoJsonnetEngine implements JsonnetEngine {
-  private readonly explicitBinary: string | undefined;
+  private resolved: EngineLocation | undefined;
   private readonly maxStack: number;
   private readonly timeoutMs: number | undefined;
-  private resolvedBinary: string | undefined;
 
   constructor(options: GoJsonnetEngineOptions = {}) {
-    this.explicitBinary = options.binary ?? nonEmpty(process.env.FORMED_JSONNET_BIN);
+    this.resolved =
+      options.location ??
+      (options.binary === undefined
+        ? undefined
+        : { kind: "native", binary: options.binary, source: "option" });
     this.maxStack = options.maxStack ?? 0;
     this.timeoutMs = options.timeoutMs;
   }
 
-  /** The binary this engine runs (resolved on first use, so constructing never fails). */
+  /** Where the engine is (found on first use, so constructing never fails; throws when there is none). */
+  get location(): EngineLocation {
+    this.resolved ??= locateJsonnetEngine();
+    return this.resolved;
+  }
+
+  /** The binary this engine runs: the native program, or the .wasm file Node runs. */
   get binary(): string {
-    this.resolvedBinary ??= this.explicitBinary ?? defaultBinaryPath();
-    return this.resolvedBinary;
+    const location = this.location;
+    return location.kind === "native" ? location.binary : location.wasm;
   }
 
   evaluateFile(file: string, options: JsonnetOptions = {}): Promise<unknown> {
@@ -73,10 +95,23 @@ export class GoJsonnetEngine implements JsonnetEngine {
   }
 
   private run(request: EngineRequest): Promise<unknown> {
-    const binary = this.binary;
+    let location: EngineLocation;
+    try {
+      location = this.location;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    announceFallback(location);
+    const binary = location.kind === "native" ? location.binary : location.wasm;
+    const [file, args] =
+      location.kind === "native"
+        ? [location.binary, []]
+        : // Liftoff only: the baseline compiler starts the 7 MB module ~4x faster, and each
+          // evaluation is short. The worker in run.mjs holds the instance (see there).
+          [process.execPath, ["--liftoff-only", "--no-warnings", location.runner, location.wasm]];
     const what = request.code === null ? request.filename : `snippet ${request.filename}`;
     return new Promise((resolve, reject) => {
-      const child = spawn(binary, [], { stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
+      const child = spawn(file, args, { stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       let settled = false;
@@ -124,11 +159,18 @@ export class GoJsonnetEngine implements JsonnetEngine {
         const output = Buffer.concat(stdout).toString("utf8");
         const errorText = Buffer.concat(stderr).toString("utf8").trim();
         const response = parseResponse(output);
-        if (response === undefined && !timedOut && signal === null && STACK_OVERFLOW.test(errorText)) {
+        // Node crashes (SIGSEGV, or SIGTRAP when growing the wasm memory fails) where a Go wasm
+        // program recurses very deeply: that is the native engine's stack overflow.
+        const wasmCrash = location.kind === "wasm" && !timedOut && signal !== null && signal !== "SIGKILL";
+        if (
+          response === undefined &&
+          !timedOut &&
+          (wasmCrash || (signal === null && STACK_OVERFLOW.test(errorText)))
+        ) {
           fail(
             new FormedError(
               "E_JSONNET",
-              `${request.filename}: the Jsonnet engine ran out of stack evaluating ${request.code === null ? "this file" : "this snippet"}`,
+              `${request.filename}: the Jsonnet engine ran out of stack${wasmCrash ? " or memory" : ""} evaluating ${request.code === null ? "this file" : "this snippet"}`,
               { hint: DEPTH_HINT },
             ),
           );
@@ -211,14 +253,4 @@ function parseResponse(output: string): EngineResponse | undefined {
 
 function lastLines(text: string): string {
   return text.split("\n").slice(-5).join("\n");
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** `<package root>/engine/bin/formed-jsonnet`; works from both src/ (vitest) and dist/ (built). */
-function defaultBinaryPath(): string {
-  const name = process.platform === "win32" ? "formed-jsonnet.exe" : "formed-jsonnet";
-  return join(packageRoot(), "engine", "bin", name);
 }
