@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixtureProject, ref, tempProject } from "./harness.js";
+import { fixtureProject, ref, tempProject, userNodeVersion } from "./harness.js";
 
 const simple = {
   steps: { sum: { type: "add", a: 1, b: 2 }, out: { type: "record", label: "out", value: ref("sum") } },
@@ -167,7 +167,7 @@ export const rows = step({ format: "csv" }, () => [[1, 2], [3, 4]]);
     expect(existsSync(join(dir, index.results.sum, ".formed-manifest.json"))).toBe(true);
     expect(existsSync(join(dir, "steps/sum"))).toBe(false);
     const metadata = JSON.parse(project.read(".formed/executions/exp-1/metadata.json"));
-    expect(metadata.node).toBe(process.version);
+    expect(metadata.node).toBe(userNodeVersion());
     expect(metadata.git).toBeNull(); // a temporary folder is no repository
     expect(metadata.requiredModules).toEqual(["./steps.ts"]);
 

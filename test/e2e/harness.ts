@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -7,6 +7,18 @@ import { afterEach } from "vitest";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FORMED_BIN = join(REPO_ROOT, "bin", "formed.js");
+/**
+ * The Node that runs what a user runs (the formed bin, their scripts): this one, or another
+ * release under test (`FORMED_E2E_NODE`, set by test/support/node-versions.ts).
+ */
+export const USER_NODE = process.env.FORMED_E2E_NODE || process.execPath;
+
+/** `process.version` of USER_NODE. */
+export function userNodeVersion(): string {
+  return USER_NODE === process.execPath
+    ? process.version
+    : execFileSync(USER_NODE, ["--version"], { encoding: "utf8" }).trim();
+}
 
 export interface CliResult {
   code: number | null;
@@ -60,7 +72,7 @@ export function runFormed(
   options: { cwd: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [FORMED_BIN, ...args], {
+    const child = spawn(USER_NODE, [FORMED_BIN, ...args], {
       cwd: options.cwd,
       // Each project its own user cache (the type analysis): a test can look at it in isolation.
       env: {

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LOCK_STALE_MS } from "../../src/cache/lock.js";
-import { FORMED_BIN, ref, runFormed, tempProject } from "./harness.js";
+import { FORMED_BIN, ref, runFormed, tempProject, USER_NODE } from "./harness.js";
 
 const STEPS = `
 import { appendFileSync, existsSync, writeFileSync } from "node:fs";
@@ -42,7 +42,7 @@ async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<vo
 
 /** Starts a run, waits until its `waiting` step runs, SIGKILLs it; returns its pid. */
 async function killMidStep(dir: string): Promise<number> {
-  const child: ChildProcess = spawn(process.execPath, [FORMED_BIN, "workflow", "run", "config.json"], {
+  const child: ChildProcess = spawn(USER_NODE, [FORMED_BIN, "workflow", "run", "config.json"], {
     cwd: dir,
     env: { ...process.env, NO_COLOR: "1", FORMED_CACHE_DIR: join(dir, ".formed-cache") },
     stdio: "ignore",

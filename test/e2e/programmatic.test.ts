@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
-import { fixtureProject, REPO_ROOT, ref } from "./harness.js";
+import { fixtureProject, REPO_ROOT, ref, USER_NODE } from "./harness.js";
 
 /** Runs a plain ESM script with node, as a user's program would run. */
 function runScript(
@@ -10,7 +10,7 @@ function runScript(
   file: string,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(USER_NODE, [file], { cwd, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { FORMED_BIN, ref, runFormed, tempProject } from "./harness.js";
+import { FORMED_BIN, ref, runFormed, tempProject, USER_NODE } from "./harness.js";
 
 const STEPS = `
 import { appendFileSync, writeFileSync } from "node:fs";
@@ -65,7 +65,7 @@ describe("robustness of the cache", () => {
         steps: { data: { type: "big", n: 20000 }, n: { type: "count", items: ref("data") } },
       }),
     });
-    const child = spawn(process.execPath, [FORMED_BIN, "workflow", "run", "config.json"], {
+    const child = spawn(USER_NODE, [FORMED_BIN, "workflow", "run", "config.json"], {
       cwd: project.dir,
       env: { ...process.env, SLOW: "1", NO_COLOR: "1" },
       stdio: "ignore",
@@ -123,7 +123,7 @@ describe("robustness of the cache", () => {
       }),
     });
     const child = spawn(
-      process.execPath,
+      USER_NODE,
       [FORMED_BIN, "workflow", "run", "config.json", "--execution-id", "stopped"],
       {
         cwd: project.dir,

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
-import { FORMED_BIN, runFormed, type TempProject, tempProject } from "./harness.js";
+import { FORMED_BIN, runFormed, type TempProject, tempProject, USER_NODE } from "./harness.js";
 
 const STEPS = `import { appendFileSync, writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -127,7 +127,7 @@ describe("a step that breaks the process", () => {
     it(`${signal} cancels the run: the step shows and is recorded as canceled, exit 130`, async () => {
       const project = faultProject({ done: { type: "plus", x: 1 }, long: { type: "sleepy", seconds: 60 } });
       const child = spawn(
-        process.execPath,
+        USER_NODE,
         [FORMED_BIN, "workflow", "run", "config.json", "--execution-id", "sig"],
         {
           cwd: project.dir,
