@@ -79,6 +79,8 @@ export class FilesystemCache implements WorkflowCache {
   readonly #context: FormatContext;
   readonly #lockOptions: LockOptions;
   #cleaned: Promise<unknown> | undefined;
+  /** Content digests of entries `has` found whole, by fingerprint (entries are immutable; `delete` forgets). */
+  readonly #digests = new Map<string, string>();
   /** Shard folders known to exist (entries are never removed with their shard). */
   readonly #shards = new Set<string>();
   /** Empty folders under .tmp/ that released locks left (see LockFolderRecycler): the next puts are written in them. */
@@ -113,11 +115,15 @@ export class FilesystemCache implements WorkflowCache {
       const stats = statSync(join(entry, file.path), { throwIfNoEntry: false });
       if (stats === undefined || stats.size !== file.size) return false;
     }
+    // The digest a reader of this entry asks for next, from the manifest just read.
+    this.#digests.set(key.fingerprint, contentDigest(manifest.format, manifest.files));
     return true;
   }
 
   /** From the manifest: no data file is read. */
   async digest(key: CacheKey): Promise<string | undefined> {
+    const known = this.#digests.get(key.fingerprint);
+    if (known !== undefined) return known;
     const manifest = readManifestSync(this.#entryDirectory(key.fingerprint));
     return manifestMatches(manifest, key) ? contentDigest(manifest.format, manifest.files) : undefined;
   }
@@ -171,6 +177,7 @@ export class FilesystemCache implements WorkflowCache {
 
   /** Removes the entry: first renamed out of sight (atomic), then deleted. */
   async delete(fingerprint: string): Promise<void> {
+    this.#digests.delete(fingerprint);
     const entry = this.#entryDirectory(fingerprint);
     const trash = join(this.directory, TEMP_DIRECTORY, tempName(`trash-${fingerprint}`));
     await mkdir(join(this.directory, TEMP_DIRECTORY), { recursive: true });
