@@ -184,7 +184,7 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("installe
     expect(results.native).toContain("b: 3");
     expectCleanFailure(formed(wf, ["workflow", "check", "deep.jsonnet"]), /stack/);
     expectCleanFailure(formed(wf, ["workflow", "check", "recursive.jsonnet"]), /max stack frames exceeded/);
-  });
+  }, 600_000);
 
   it("formed alone runs on the wasm fallback, says so once, with the same results", () => {
     const { dir, seconds } = installed("wasm", [`formed-${version}.tgz`]);
@@ -211,5 +211,5 @@ describe.runIf(process.platform === "linux" && process.arch === "x64")("installe
       formed(wf, ["workflow", "run", "config.json"], { FORMED_JSONNET_ENGINE: "/no/such/engine" }).status,
     ).toBe(0);
     expect(dirname(wf)).toBe(dir);
-  });
+  }, 600_000);
 });
