@@ -8,7 +8,7 @@
 // users' step files, which import `formed` (dist/index.js), share the CLI's instances.
 //
 // Left out of the bundle: packages with native code or their own loaders (oxc-parser, tsx,
-// typescript), and those loaded only on some paths (ajv).
+// typescript), and those loaded only on some paths (ajv, diff, get-tsconfig).
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,7 +31,7 @@ const result = await build({
   format: "esm",
   target: "node20",
   tsconfig: join(root, "tsconfig.build.json"),
-  external: ["oxc-parser", "tsx", "typescript", "ajv"],
+  external: ["oxc-parser", "tsx", "typescript", "ajv", "diff", "get-tsconfig"],
   // Bundled CommonJS dependencies (commander, yaml) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __formedCreateRequire } from 'node:module';\nconst require = __formedCreateRequire(import.meta.url);",

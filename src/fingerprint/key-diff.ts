@@ -2,7 +2,7 @@
  * Why a step's key differs from the one an earlier execution recorded: every part that changed,
  * in the order a user would look for it (flags, arguments, code, packages, upstream results).
  */
-import { structuredPatch } from "diff";
+import { jsDiff } from "../common/lazy-packages.js";
 import { canonicalJson } from "./fingerprint.js";
 import type { ExecutionKeys, StepKeyRecord } from "./step-key.js";
 
@@ -115,7 +115,7 @@ const MAX_DIFF_LINES = 24;
 
 /** A unified diff of two unit texts, or undefined when it would be long (the name and file say enough). */
 function shortDiff(file: string, before: string, after: string): string | undefined {
-  const patch = structuredPatch(file, file, before, after, "", "", { context: 1 });
+  const patch = jsDiff().structuredPatch(file, file, before, after, "", "", { context: 1 });
   const lines = patch.hunks.flatMap((hunk) => [
     `@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`,
     ...hunk.lines,

@@ -61,12 +61,13 @@ export class SpecifierResolver {
     if (isRelativeSpecifier(specifier)) return this.#local(resolve(directory, specifier));
     if (isAbsolute(specifier)) return this.#local(specifier);
     if (isBuiltin(specifier) || specifier.startsWith("node:")) return NONE;
+    const name = packageName(specifier);
+    // Before tsconfig paths: every step file imports formed, and reading tsconfigs costs a cached run.
+    if (IGNORED_PACKAGES.has(name)) return NONE;
     for (const candidate of this.#tsconfig.candidates(specifier, directory)) {
       const file = this.resolveFile(candidate);
       if (file !== undefined) return { kind: "file", path: file };
     }
-    const name = packageName(specifier);
-    if (IGNORED_PACKAGES.has(name)) return NONE;
     const pkg = specifier.startsWith("#") ? undefined : this.#packages.find(name, directory);
     if (pkg === undefined) {
       // Not installed under that name: a package.json `imports` alias (#x) or a package's import

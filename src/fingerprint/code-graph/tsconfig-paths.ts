@@ -2,7 +2,7 @@
  * tsconfig `paths` and `baseUrl`, read the way tsx reads them (get-tsconfig, `extends`
  * included): the nearest tsconfig.json of the importing file decides, as it does for tsx.
  */
-import { createPathsMatcher, getTsconfig } from "get-tsconfig";
+import { getTsconfigPackage } from "../../common/lazy-packages.js";
 
 type Matcher = (specifier: string) => string[];
 
@@ -23,6 +23,7 @@ export class TsconfigPaths {
 
   #matcher(directory: string): Matcher | null {
     try {
+      const { createPathsMatcher, getTsconfig } = getTsconfigPackage();
       const config = getTsconfig(directory, "tsconfig.json", this.#cache);
       return config === null ? null : createPathsMatcher(config);
     } catch {
