@@ -309,3 +309,267 @@ sys.stdout.write(json.dumps({"ms": (t1 - t0) * 1000, "steps": n}))
   );
   return ws;
 }
+
+/**
+ * (5) First analysis of a generated project (this project only): one step whose code reaches
+ * `files` local TypeScript modules of about `lines` lines each, plus `unreachable` modules no
+ * reachable file imports (they import reachable ones), which the code graph must never parse.
+ * The modules form a heap-shaped import tree (module i imports modules 2i+1 and 2i+2) with a
+ * cross link to a later module, so every module is reached through a function its importer
+ * calls: interfaces, constants, a class, loops, object and string work, and one export nothing
+ * calls (a unit never reached, in a file that is). `reachable` and `unreachable` list the
+ * generated paths, so that run.mjs can check which files the code graph read.
+ */
+export function analysisProject(dir, { files = 500, lines = 200, unreachable = 5 } = {}) {
+  const ts = join(dir, "ts");
+  const lib = join(ts, "lib");
+  mkdirSync(lib, { recursive: true });
+  const name = (i) => `m${String(i).padStart(3, "0")}`;
+  const reachable = [];
+  for (let i = 0; i < files; i++) {
+    const path = join(lib, `${name(i)}.ts`);
+    writeFileSync(path, analysisModule(i, files, lines));
+    reachable.push(path);
+  }
+  const unused = [];
+  for (let k = 0; k < unreachable; k++) {
+    const path = join(lib, `unused${k}.ts`);
+    // Imports reachable modules and calls them: still nothing imports it.
+    writeFileSync(
+      path,
+      `import { run${k}, Accumulator${k} } from "./${name(k)}.js";\n\n` +
+        `export function unusedEntry${k}(n: number): string {\n` +
+        `  const acc = new Accumulator${k}("unused${k}");\n` +
+        `  return \`\${acc.summary()}:\${run${k}(n)}\`;\n}\n`,
+    );
+    unused.push(path);
+  }
+  writeFileSync(
+    join(ts, "steps.ts"),
+    `import { step } from "formed";
+import { run0 } from "./lib/${name(0)}.js";
+
+export const analyze = step(({ n }: { n: number }): number => run0(n));
+`,
+  );
+  writeFileSync(
+    join(ts, "config.jsonnet"),
+    "{\n  steps: {\n    analysis: { type: 'analyze', n: 3 },\n  },\n}\n",
+  );
+  writeFileSync(
+    join(ts, "formed.yml"),
+    "required_modules:\n  - ./steps.ts\nworkflow:\n  organizer: { type: filesystem }\n",
+  );
+  return { ts, reachable: [join(ts, "steps.ts"), ...reachable], unreachable: unused };
+}
+
+/** Module `i` of the analysis project, padded with helper functions to about `lines` lines. */
+function analysisModule(i, files, lines) {
+  const children = [2 * i + 1, 2 * i + 2].filter((c) => c < files);
+  // A cross link to a later module (the graph is a DAG, not only a tree): shared by several importers.
+  const cross = Math.min(files - 1, 3 * i + 5);
+  const links = cross > i && !children.includes(cross) ? [...children, cross] : children;
+  const id = (c) => String(c).padStart(3, "0");
+  const imports = links
+    .map((c, k) => {
+      const names = [];
+      if (k === 0) names.push(`makeRecords${c}`, `type Record${c}`);
+      if (c === cross && links.length > children.length) names.push(`Accumulator${c}`, `normalize${c}`);
+      if (children.includes(c)) names.push(`run${c}`);
+      return `import { ${names.join(", ")} } from "./m${id(c)}.js";`;
+    })
+    .join("\n");
+  const childCalls = children.map((c) => `run${c}(Math.max(0, n - 1))`).join(" + ") || "0";
+  const crossCall =
+    links.length > children.length ? `new Accumulator${cross}(normalize${cross}(label)).total + ` : "";
+  const first = links[0];
+  const adopt =
+    first === undefined
+      ? ""
+      : `
+function adopt${i}(records: Record${first}[]): Record${i}[] {
+  return records.map((r) => ({ ...r, name: r.name.toUpperCase(), meta: { ...r.meta, source: "m${i}" } }));
+}
+`;
+  const adopted =
+    first === undefined
+      ? ""
+      : `\n  for (const record of adopt${i}(makeRecords${first}(2, n))) acc.add(record);`;
+  const head = `// Module ${i} of ${files}: generated for the formed benchmark (first analysis of a large project).
+${imports}
+
+export interface Record${i} {
+  id: number;
+  name: string;
+  tags: string[];
+  score: number;
+  meta: { source: string; weight: number };
+}
+
+export const LIMIT_${i} = ${(i % 17) + 3};
+const SEPARATOR_${i} = "${"-_:/"[i % 4]}";
+const WEIGHTS_${i}: Record<string, number> = { alpha: 1.5, beta: 2, gamma: 0.25, delta: ${(i % 7) + 1} };
+const STOP_WORDS_${i} = new Set(["the", "a", "of", "and", "to", "m${i}"]);
+
+export class Accumulator${i} {
+  #total = 0;
+  #items: Record${i}[] = [];
+  readonly #byTag = new Map<string, number>();
+
+  constructor(readonly label: string) {}
+
+  add(record: Record${i}): this {
+    this.#items.push(record);
+    this.#total += score${i}(record);
+    for (const tag of record.tags) this.#byTag.set(tag, (this.#byTag.get(tag) ?? 0) + 1);
+    return this;
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  top(n: number): Record${i}[] {
+    return [...this.#items].sort((a, b) => b.score - a.score || a.id - b.id).slice(0, n);
+  }
+
+  tags(): [string, number][] {
+    return [...this.#byTag.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  }
+
+  summary(): string {
+    const best = this.top(3)
+      .map((r) => \`\${r.name}=\${r.score.toFixed(2)}\`)
+      .join(", ");
+    return \`\${this.label}\${SEPARATOR_${i}}\${this.#items.length}\${SEPARATOR_${i}}\${best}\`;
+  }
+}
+
+export function normalize${i}(text: string): string {
+  const words: string[] = [];
+  for (const raw of text.toLowerCase().split(/\\s+/)) {
+    const word = raw.replace(/[^a-z0-9]/g, "");
+    if (word.length === 0 || STOP_WORDS_${i}.has(word)) continue;
+    words.push(word.length > 12 ? word.slice(0, 12) : word);
+  }
+  return words.join(SEPARATOR_${i});
+}
+
+function tokenize${i}(text: string): string[] {
+  const tokens: string[] = [];
+  let current = "";
+  for (const ch of text) {
+    if (/[a-z0-9]/i.test(ch)) {
+      current += ch;
+    } else if (current.length > 0) {
+      tokens.push(current);
+      current = "";
+    }
+  }
+  if (current.length > 0) tokens.push(current);
+  return tokens;
+}
+
+export function makeRecords${i}(count: number, seed: number): Record${i}[] {
+  const records: Record${i}[] = [];
+  let state = seed + ${i};
+  for (let k = 0; k < count; k++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    const tags = ["alpha", "beta", "gamma", "delta"].filter((_, t) => (state >> t) % 2 === 1);
+    records.push({
+      id: k,
+      name: \`r${i}_\${k}\`,
+      tags,
+      score: (state % 1000) / 10,
+      meta: { source: "m${i}", weight: WEIGHTS_${i}[tags[0] ?? "alpha"] ?? 1 },
+    });
+  }
+  return records;
+}
+
+export function score${i}(record: Record${i}): number {
+  let weight = record.meta.weight;
+  for (const tag of record.tags) weight += WEIGHTS_${i}[tag] ?? 0;
+  return Math.min(record.score * weight, LIMIT_${i} * 100);
+}
+
+function histogram${i}(values: number[], buckets: number): number[] {
+  const counts = new Array<number>(buckets).fill(0);
+  if (values.length === 0) return counts;
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  const width = (max - min) / buckets || 1;
+  for (const value of values) {
+    const at = Math.min(buckets - 1, Math.floor((value - min) / width));
+    counts[at] = (counts[at] ?? 0) + 1;
+  }
+  return counts;
+}
+
+export function run${i}(n: number): number {
+  const acc = new Accumulator${i}("m${i}");
+  for (const record of makeRecords${i}(Math.min(n + 2, LIMIT_${i}), ${i})) acc.add(record);${adopted}
+  const label = normalize${i}(acc.summary() + " of the " + tokenize${i}(acc.summary()).join(" "));
+  const counts = histogram${i}(acc.top(LIMIT_${i}).map((r) => r.score), 4);
+  const helpers = ${Array.from({ length: 3 }, (_, h) => `helper${i}_${h}(label)`).join(" + ")};
+  return acc.total + counts.reduce((a, b) => a + b, 0) + helpers + ${crossCall}${childCalls};
+}
+${adopt}
+export function describe${i}(records: Record${i}[]): string {
+  // Exported, called by no one: a unit the step never reaches.
+  return records.map((r) => \`\${r.id}:\${r.name}\`).join("\\n");
+}
+`;
+  // Pad with helpers to about `lines` lines: run calls the first three, helper h calls helper h + 3.
+  const helper = (h, call) => HELPERS[h % HELPERS.length](`helper${i}_${h}`, call, `SEPARATOR_${i}`);
+  const size = (h) => helper(h, "0").split("\n").length - 1;
+  let count = 0;
+  for (let total = head.split("\n").length; count < 3 || total + size(count) / 2 < lines; count++)
+    total += size(count);
+  const helpers = [];
+  for (let h = 0; h < count; h++)
+    helpers.push(helper(h, h + 3 < count ? `helper${i}_${h + 3}(text.slice(1))` : "text.length"));
+  return `${head}${helpers.join("")}`;
+}
+
+/** Helper function shapes of the analysis project's modules: (name, a call to chain, the module's separator). */
+const HELPERS = [
+  (name, call, sep) => `
+function ${name}(text: string): number {
+  const counts: Record<string, number> = {};
+  for (const ch of text) counts[ch] = (counts[ch] ?? 0) + 1;
+  let best = 0;
+  for (const [key, value] of Object.entries(counts)) {
+    if (value > best && key !== ${sep}) best = value;
+  }
+  return text.length < 2 ? best : best + (${call} % 7);
+}
+`,
+  (name, call, sep) => `
+function ${name}(text: string): number {
+  const words = text.split(${sep}).filter((w) => w.length > 0);
+  const reversed = words.map((w) => [...w].reverse().join("")).sort();
+  let width = 0;
+  for (const word of reversed) {
+    if (word.startsWith("x") || word.endsWith("z")) continue;
+    width = Math.max(width, word.length);
+  }
+  const padded = reversed.map((w) => w.padEnd(width, ".")).join("|");
+  return padded.length % 11 + (text.length < 2 ? 0 : ${call} % 5);
+}
+`,
+  (name, call) => `
+function ${name}(text: string): number {
+  const stats = { vowels: 0, digits: 0, other: 0 };
+  let i = 0;
+  while (i < text.length) {
+    const ch = text.charAt(i++);
+    if ("aeiou".includes(ch)) stats.vowels++;
+    else if (ch >= "0" && ch <= "9") stats.digits++;
+    else stats.other++;
+  }
+  const { vowels, digits, other } = stats;
+  return vowels * 3 + digits * 2 + other + (text.length < 2 ? 0 : ${call} % 3);
+}
+`,
+];
