@@ -8,7 +8,11 @@
  * The worker is unref'd: it never keeps the process alive, and dies with it. It holds nothing
  * but paths and timers; a lock released (or lost) is forgotten at once.
  */
-import { Worker } from "node:worker_threads";
+import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
+
+// Required when the first lock is taken: a fully cached run takes none, and loads no worker module.
+const requireHere = createRequire(import.meta.url);
 
 /**
  * The worker's code: CommonJS, evaluated, so it needs no file of its own beside the bundle and
@@ -87,7 +91,12 @@ export function stopRefreshing(id: number): void {
 function refresherWorker(): Worker {
   if (worker !== undefined) return worker;
   // execArgv []: the parent's flags (--import tsx under tests, say) have nothing to do here.
-  const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], name: "formed lock refresher" });
+  const { Worker: WorkerThread } = requireHere("node:worker_threads") as typeof import("node:worker_threads");
+  const started = new WorkerThread(WORKER_SOURCE, {
+    eval: true,
+    execArgv: [],
+    name: "formed lock refresher",
+  });
   started.on("message", ({ id, reason }: { id: number; reason: string }) => {
     const lock = held.get(id);
     if (lock === undefined) return; // released meanwhile
