@@ -36,6 +36,9 @@ const result = await build({
   banner: {
     js: "import { createRequire as __formedCreateRequire } from 'node:module';\nconst require = __formedCreateRequire(import.meta.url);",
   },
+  // Whitespace and syntax only (names kept, for stack traces): every command parses the bundle.
+  minifyWhitespace: true,
+  minifySyntax: true,
   metafile: true,
   logLevel: "warning",
 });
