@@ -14,17 +14,12 @@ import { oxcParser } from "../common/lazy-packages.js";
 import { formedVersion } from "../common/package-info.js";
 import { type SourceLang, sourceLangOf } from "../common/specifiers.js";
 import type { StepCallSite } from "../step/step.js";
+import { type AstNode, isAstNode, isFunctionNode, unwrapExpression } from "./ast.js";
 import type { UnitReferences } from "./code-graph/types.js";
 import type { CodeVersionMemo } from "./code-version-memo.js";
 import { ignoredArgumentsOf } from "./ignored-arguments.js";
-import {
-  type AstNode,
-  isAstNode,
-  isFunctionNode,
-  normalizeFunction,
-  ReferenceCollector,
-  unwrapExpression,
-} from "./normalize-function.js";
+import { normalizeFunction } from "./normalize-function.js";
+import { ReferenceCollector } from "./reference-collector.js";
 
 export interface CodeInfo {
   /** Hex sha256 of the step function's canonical syntax tree. */

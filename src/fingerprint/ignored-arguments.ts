@@ -1,5 +1,5 @@
+import { type AstNode, isAstNode } from "./ast.js";
 import type { ParsedSource } from "./code-version.js";
-import { type AstNode, isAstNode } from "./normalize-function.js";
 
 /**
  * The argument keys a step marks `Ignore<...>` in its parameter's type: an inline type literal,

@@ -6,14 +6,9 @@
 import { createHash } from "node:crypto";
 import { oxcParser } from "../../common/lazy-packages.js";
 import type { SourceLang } from "../../common/specifiers.js";
-import {
-  type AstNode,
-  boundNames,
-  isAstNode,
-  normalizeNode,
-  ReferenceCollector,
-  varNames,
-} from "../normalize-function.js";
+import { type AstNode, boundNames, isAstNode } from "../ast.js";
+import { normalizeNode, varNames } from "../normalize-function.js";
+import { ReferenceCollector } from "../reference-collector.js";
 import { mergeReferences, onlyNames } from "./references.js";
 import {
   type ExportBinding,
