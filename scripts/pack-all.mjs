@@ -21,7 +21,7 @@ const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const version = manifest.version;
 
 /** npm's os/cpu names and Go's. */
-export const PLATFORMS = [
+const PLATFORMS = [
   { os: "linux", cpu: "x64", goos: "linux", goarch: "amd64" },
   { os: "linux", cpu: "arm64", goos: "linux", goarch: "arm64" },
   { os: "darwin", cpu: "x64", goos: "darwin", goarch: "amd64" },

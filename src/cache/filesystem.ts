@@ -23,6 +23,7 @@ import {
   type LockOptions,
   lockFingerprint,
   removeAbandonedLocks,
+  removeAbandonedLocksOnce,
 } from "./lock.js";
 import {
   checkFingerprint,
@@ -154,7 +155,7 @@ export class FilesystemCache implements WorkflowCache {
   async put(key: CacheKey, value: unknown): Promise<unknown> {
     const { fingerprint, format } = key;
     const entry = this.#entryDirectory(fingerprint);
-    this.#cleaned ??= this.cleanTemporary().catch(() => undefined);
+    this.#cleaned ??= this.#cleanBeforeFirstPut().catch(() => undefined);
     await this.#cleaned;
     const scratch = this.#takeScratchFolder();
     const temp = scratch ?? join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
@@ -214,6 +215,12 @@ export class FilesystemCache implements WorkflowCache {
    */
   async cleanTemporary(): Promise<number> {
     const locks = removeAbandonedLocks(this.directory, this.#lockOptions);
+    return locks + (await removeDeadTempDirectories(this.directory));
+  }
+
+  /** As cleanTemporary, but `.locks/` only when this process's first lock has not cleaned it already. */
+  async #cleanBeforeFirstPut(): Promise<number> {
+    const locks = removeAbandonedLocksOnce(this.directory, this.#lockOptions);
     return locks + (await removeDeadTempDirectories(this.directory));
   }
 

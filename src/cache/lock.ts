@@ -194,10 +194,7 @@ export async function lockFingerprint(
   const stale = Math.max(options.stale ?? DEFAULT_LOCK_STALE_MS, 100);
   const update = Math.max(Math.min(options.update ?? DEFAULT_LOCK_UPDATE_MS, stale / 2), 10);
   const path = lockPath(cacheDirectory, fingerprint);
-  if (!cleanedLockDirectories.has(directory)) {
-    cleanedLockDirectories.add(directory);
-    removeAbandonedLocks(cacheDirectory, { stale });
-  }
+  removeAbandonedLocksOnce(cacheDirectory, { stale });
   let delay = FIRST_POLL_MS;
   for (;;) {
     // Synchronous calls: a computed step takes and releases a lock, and each call would
@@ -354,6 +351,17 @@ export function removeAbandonedLocks(
     }
   }
   return removed;
+}
+
+/** `removeAbandonedLocks`, the first time this process asks for `cacheDirectory` (then 0): at its first lock or put. */
+export function removeAbandonedLocksOnce(
+  cacheDirectory: string,
+  options: { stale?: number; abandonedAfterMs?: number } = {},
+): number {
+  const directory = join(cacheDirectory, LOCK_DIRECTORY);
+  if (cleanedLockDirectories.has(directory)) return 0;
+  cleanedLockDirectories.add(directory);
+  return removeAbandonedLocks(cacheDirectory, options);
 }
 
 /** Lock folders made by this process: made once, not before every lock. */

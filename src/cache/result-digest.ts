@@ -8,7 +8,21 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Format, FormatContext } from "../format/format.js";
+import type { CacheKey, WorkflowCache } from "./cache.js";
 import { contentDigest, hashFile, inParallel, listTree } from "./manifest.js";
+
+/**
+ * The digest of a result known only by how it was made (a cache that cannot tell its content, a
+ * value no format writes): never equal to a content digest, so never mistaken for another result.
+ */
+export function madeBy(fingerprint: string): string {
+  return `made-by-${fingerprint}`;
+}
+
+/** The content digest of a stored entry, or its `madeBy` digest when the cache cannot tell. */
+export async function storedDigest(cache: WorkflowCache, key: CacheKey): Promise<string> {
+  return (await cache.digest?.(key)) ?? madeBy(key.fingerprint);
+}
 
 /** The digest, or undefined when the format cannot write the value (a live client, a socket...). */
 export async function digestThroughFormat(

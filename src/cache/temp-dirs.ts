@@ -8,8 +8,6 @@ import { lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { liveness, type Owner, ownerTag, UNKNOWN_START } from "./owner.js";
 
-export { isAlive } from "./owner.js";
-
 export const TEMP_DIRECTORY = ".tmp";
 
 /**
@@ -42,7 +40,7 @@ export function parseTempName(name: string): { label: string; owner: Owner } | u
  * Whether a scratch file or folder may be removed: its owner is dead, or it cannot be judged
  * and nothing in it changed for `abandonedAfterMs`. Never one of a live process.
  */
-export async function isAbandoned(path: string, owner: Owner, abandonedAfterMs: number): Promise<boolean> {
+async function isAbandoned(path: string, owner: Owner, abandonedAfterMs: number): Promise<boolean> {
   const state = liveness(owner);
   if (state !== "unknown") return state === "dead";
   const newest = await newestChange(path);

@@ -34,13 +34,16 @@ export function guardRun(controller: AbortController, terminal: Terminal): () =>
     interrupt(new ExecutionCanceledError(`the execution was canceled (${signal})`));
   };
   const onBeforeExit = (): void => interrupt(stalledRun());
+  // After the run was interrupted, an abandoned step may still fail: said, not swallowed.
+  const onLateError = (error: unknown): void =>
+    terminal.err(`after the run was stopped: ${error instanceof Error ? error.message : String(error)}\n`);
   const onUncaught = (error: unknown): void => {
-    if (controller.signal.aborted) return;
-    interrupt(thrownOutsideSteps(error, "thrown"));
+    if (controller.signal.aborted) onLateError(error);
+    else interrupt(thrownOutsideSteps(error, "thrown"));
   };
   const onRejection = (reason: unknown): void => {
-    if (controller.signal.aborted) return;
-    interrupt(thrownOutsideSteps(reason, "rejected"));
+    if (controller.signal.aborted) onLateError(reason);
+    else interrupt(thrownOutsideSteps(reason, "rejected"));
   };
   for (const signal of SIGNALS) process.on(signal, onSignal);
   process.on("beforeExit", onBeforeExit);

@@ -1,8 +1,8 @@
 import { type CacheKey, CacheMissError } from "../cache/cache.js";
-import { digestThroughFormat } from "../cache/result-digest.js";
+import { digestThroughFormat, madeBy, storedDigest } from "../cache/result-digest.js";
 import { markAsBuilt } from "../construct/config-value.js";
 import { FormedError } from "../errors.js";
-import { makeStepKey, refPathKey } from "../fingerprint/step-key.js";
+import { isKeyed, makeStepKey, refPathKey } from "../fingerprint/step-key.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import { materialize } from "../format/iterables.js";
 import type { WorkflowGraph } from "../graph/graph.js";
@@ -28,7 +28,7 @@ import { FieldDigestMemo, inputDigest, type UpstreamResult } from "./input-diges
  * A step's result, loaded only when a dependent needs it (a fully cached re-run reads no result
  * at all), and its content digest, which its readers' keys are made of.
  */
-interface ResultHandle extends UpstreamResult {}
+type ResultHandle = UpstreamResult;
 
 /** Raised when a step throws; the original error is its cause. */
 export class StepFailedError extends FormedError {
@@ -125,6 +125,8 @@ class RunSession {
         handle = await this.ensure(this.graph.get(ref.step)!);
         upstream.set(ref.step, handle);
       }
+      // A ref in an ignored argument is read, not keyed: no digest (a field's may mean loading the result).
+      if (!isKeyed(node.key, ref)) continue;
       digests.set(
         refPathKey(ref.path),
         await inputDigest(handle, ref.field, this.#fieldDigests, this.#classes),
@@ -178,7 +180,7 @@ class RunSession {
     let digest: Promise<string> | undefined;
     return {
       digest: () => {
-        digest ??= this.#storedDigest(key);
+        digest ??= storedDigest(this.run.cache, key);
         return digest;
       },
       load: () => {
@@ -196,11 +198,6 @@ class RunSession {
     };
   }
 
-  /** A stored entry's digest; a cache that cannot tell gives the fingerprint's (how the result was made). */
-  async #storedDigest(key: CacheKey): Promise<string> {
-    return (await this.run.cache.digest?.(key)) ?? `made-by-${key.fingerprint}`;
-  }
-
   async #computeHoldingLock(
     node: StepNode,
     key: CacheKey,
@@ -215,16 +212,17 @@ class RunSession {
         context.state.status = "cached";
         return this.#cachedHandle(node, key, context);
       }
-      // A forced step replaces its entry: a put never overwrites a whole entry by itself.
-      if (forced && node.shouldBeCached) await this.run.cache.delete(key.fingerprint);
       const args = await this.#arguments(node, upstream);
       this.#throwIfCanceled();
       const computation = runInStepContext(context, async () => {
         let output: unknown;
         try {
           output = await node.registered.step.fn(args);
+          if (!node.shouldBeCached) return await materialize(output);
+          // A forced step replaces its entry (a put never overwrites a whole one), only once it succeeded.
+          if (forced) await this.run.cache.delete(key.fingerprint);
           // A generator runs while it is consumed, so it is consumed here, inside the step's context.
-          return node.shouldBeCached ? await this.run.cache.put(key, output) : await materialize(output);
+          return await this.run.cache.put(key, output);
         } catch (error) {
           // The stack goes to the step's log file (not the terminal), where the user can find it.
           const logger = context.logger;
@@ -245,9 +243,9 @@ class RunSession {
         // Not stored (cacheable: false): hashed through its format; one its format cannot write is keyed by how it was made.
         digest: () => {
           digest ??= node.shouldBeCached
-            ? this.#storedDigest(key)
+            ? storedDigest(this.run.cache, key)
             : digestThroughFormat(value, node.format, { classes: this.#classes }).then(
-                (digest) => digest ?? `made-by-${key.fingerprint}`,
+                (digest) => digest ?? madeBy(key.fingerprint),
               );
           return digest;
         },

@@ -5,8 +5,15 @@
  * it "waits for" that step, rather than guessing.
  */
 import type { WorkflowCache } from "../cache/cache.js";
+import { storedDigest } from "../cache/result-digest.js";
 import { diffKeys, type KeyDifference, type RecordedKey } from "../fingerprint/key-diff.js";
-import { type ExecutionKeys, makeStepKey, refPathKey, type StepKeyRecord } from "../fingerprint/step-key.js";
+import {
+  type ExecutionKeys,
+  isKeyed,
+  makeStepKey,
+  refPathKey,
+  type StepKeyRecord,
+} from "../fingerprint/step-key.js";
 import type { ClassRegistry } from "../format/class-registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { StepNode } from "../graph/step-node.js";
@@ -34,6 +41,8 @@ export interface PlanRunOptions {
   /** Compare with this execution only (`explain --against`). */
   readonly against?: string;
   readonly targets?: readonly string[];
+  /** How `targets` was given, for the error naming an unknown one (default `--step`). */
+  readonly targetsOption?: string;
   readonly force?: readonly string[];
   readonly fieldDigests: FieldDigestMemo;
   readonly classes: ClassRegistry;
@@ -41,7 +50,9 @@ export interface PlanRunOptions {
 
 /** The plan of every step the run would visit, in execution order. */
 export async function planRun(graph: WorkflowGraph, options: PlanRunOptions): Promise<PlannedStep[]> {
-  const nodes = options.targets === undefined ? graph.nodes() : graph.closure(options.targets);
+  if (options.force !== undefined) graph.closure(options.force, "--force");
+  const nodes =
+    options.targets === undefined ? graph.nodes() : graph.closure(options.targets, options.targetsOption);
   const earlier = new EarlierKeys(options.history, options.against);
   const planned = new Map<string, PlannedStep>();
   const force = new Set(options.force ?? []);
@@ -63,6 +74,8 @@ async function planStep(
   const digests = new Map<string, string>();
   const waitsFor: string[] = [];
   for (const ref of node.refs) {
+    // An ignored argument's ref does not enter the key (as the executor makes it).
+    if (!isKeyed(node.key, ref)) continue;
     const upstream = planned.get(ref.step)!;
     if (upstream.decision !== "reuse" || upstream.key === undefined) {
       if (!waitsFor.includes(ref.step)) waitsFor.push(ref.step);
@@ -71,7 +84,7 @@ async function planStep(
     const cacheKey = { fingerprint: upstream.key.fingerprint, format: graph.get(ref.step)!.format };
     const digest = await inputDigest(
       {
-        digest: async () => (await options.cache.digest?.(cacheKey)) ?? `made-by-${cacheKey.fingerprint}`,
+        digest: () => storedDigest(options.cache, cacheKey),
         load: () => options.cache.get(cacheKey),
       },
       ref.field,

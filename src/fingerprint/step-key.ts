@@ -69,6 +69,11 @@ export interface ExecutionKeys {
 
 export const EXECUTION_KEYS_VERSION = 1;
 
+/** Whether `ref`'s input enters the key (a ref inside an `Ignore<T>` argument does not). */
+export function isKeyed(parts: StaticKeyParts, ref: StepRef): boolean {
+  return parts.arguments[String(ref.path[0])] !== undefined;
+}
+
 /** The key of the ref at `path` among `digests`. */
 export function refPathKey(path: readonly (string | number)[]): string {
   return JSON.stringify(path);
@@ -101,7 +106,7 @@ export function makeStepKey(
     arguments: args,
   });
   const upstream = parts.refs
-    .filter((ref) => parts.arguments[String(ref.path[0])] !== undefined)
+    .filter((ref) => isKeyed(parts, ref))
     .map((ref) => ({
       path: formatPath(ref.path),
       ref: [ref.step, ...ref.field].join("."),

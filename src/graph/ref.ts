@@ -127,8 +127,9 @@ function define(target: object, key: string | number, value: unknown): void {
 }
 
 /**
- * Reads `field` out of a step result: own object properties, Map keys, array indices. Never an
- * inherited property: `constructor` or `__proto__` would hand the step the prototype machinery.
+ * Reads `field` out of a step result: object properties (a class instance's getters too), Map
+ * keys, array indices. Never what every object inherits (`constructor`, `__proto__`,
+ * `toString`...): that would hand the step the prototype machinery.
  */
 export function readField(result: unknown, field: readonly string[]): unknown {
   let current = result;
@@ -139,7 +140,7 @@ export function readField(result: unknown, field: readonly string[]): unknown {
       typeof current === "object" &&
       current !== null &&
       !FORBIDDEN_FIELDS.has(key) &&
-      Object.hasOwn(current, key)
+      (Object.hasOwn(current, key) || (key in current && !(key in Object.prototype)))
     ) {
       current = (current as Record<string, unknown>)[key];
     } else {

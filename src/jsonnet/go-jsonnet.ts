@@ -30,6 +30,9 @@ type EngineResponse = { ok: true; json: string } | { ok: false; error: string };
 const BUILD_HINT =
   "Set FORMED_JSONNET_ENGINE to an existing formed-jsonnet binary (or unset it), or run `npm run build` in a clone of formed (needs Go 1.24+).";
 
+/** How Node dies of a Go wasm program's runaway recursion; another signal (Ctrl-C, a supervisor's) is not that. */
+const WASM_CRASH: ReadonlySet<string> = new Set(["SIGSEGV", "SIGTRAP", "SIGBUS", "SIGILL", "SIGABRT"]);
+
 let fallbackAnnounced = false;
 
 /** Says once per process, on stderr, that the slower WebAssembly engine is used, and why. */
@@ -161,7 +164,7 @@ export class GoJsonnetEngine implements JsonnetEngine {
         const response = parseResponse(output);
         // Node crashes (SIGSEGV, or SIGTRAP when growing the wasm memory fails) where a Go wasm
         // program recurses very deeply: that is the native engine's stack overflow.
-        const wasmCrash = location.kind === "wasm" && !timedOut && signal !== null && signal !== "SIGKILL";
+        const wasmCrash = location.kind === "wasm" && !timedOut && signal !== null && WASM_CRASH.has(signal);
         if (
           response === undefined &&
           !timedOut &&

@@ -65,6 +65,8 @@ export interface PlanOptions {
   force?: readonly string[];
   /** Give reasons against this execution rather than the latest that has each step. */
   against?: string;
+  /** How `steps` was given, for the error naming an unknown one (default `--step`). */
+  stepsOption?: string;
 }
 
 /**
@@ -235,6 +237,7 @@ export class WorkflowProject {
         ...(this.organizer.keys === undefined ? {} : { history: this.organizer.keys() }),
         ...(options.against === undefined ? {} : { against: options.against }),
         ...(options.steps === undefined || options.steps.length === 0 ? {} : { targets: options.steps }),
+        ...(options.stepsOption === undefined ? {} : { targetsOption: options.stepsOption }),
         ...(options.force === undefined ? {} : { force: options.force }),
       });
     } finally {

@@ -9,10 +9,11 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { testCacheRoot } from "./test-cache.js";
 
 /** The newest MLflow whose every dependency (mlflow-skinny, mlflow-tracing) is on PyPI. */
 export const MLFLOW_VERSION = "3.17.2";
@@ -21,8 +22,7 @@ const run = promisify(execFile);
 const INSTALL_TIMEOUT_MS = 20 * 60_000;
 
 export function mlflowVenv(): string {
-  const cache = process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(cache, "formed-test", `mlflow-${MLFLOW_VERSION}`);
+  return join(testCacheRoot(), `mlflow-${MLFLOW_VERSION}`);
 }
 
 /** The `mlflow` executable, installing MLflow first when this machine has none yet. */

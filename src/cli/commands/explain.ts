@@ -1,4 +1,3 @@
-import { FormedError } from "../../errors.js";
 import { planJson, printExplanation } from "../plan-report.js";
 import type { Terminal } from "../terminal.js";
 import { type ConfigCommandOptions, loadProjectAndGraph } from "./load-graph.js";
@@ -19,10 +18,11 @@ export async function explainCommand(
   if (options.against !== undefined) await project.getExecution(options.against);
   const plan = await project.plan(graph, {
     steps: [step],
+    stepsOption: "STEP",
     ...(options.against === undefined ? {} : { against: options.against }),
   });
-  const planned = plan.find((entry) => entry.name === step);
-  if (planned === undefined) throw new FormedError("E_NOT_FOUND", `no step "${step}" in ${config}`);
+  // planRun refused an unknown STEP: it is in the plan.
+  const planned = plan.find((entry) => entry.name === step)!;
   if (options.json === true) terminal.out(`${JSON.stringify(planJson([planned])[0], null, 2)}\n`);
   else printExplanation(terminal, planned);
   return 0;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { writeFailure } from "../../common/atomic-write.js";
 import { FormedError } from "../../errors.js";
 import type { Terminal } from "../terminal.js";
 import { INIT_TEMPLATES } from "./init-templates.js";
@@ -24,7 +25,12 @@ export function initCommand(terminal: Terminal, directory: string | undefined): 
   }
   mkdirSync(target, { recursive: true });
   for (const [name, text] of Object.entries(INIT_TEMPLATES)) {
-    writeFileSync(join(target, name), text, { flag: "wx" });
+    try {
+      writeFileSync(join(target, name), text, { flag: "wx" });
+    } catch (error) {
+      // Not E_USAGE (exit 2): the command was right, the folder could not take the files.
+      throw writeFailure(error, join(target, name), "E_CONFIG");
+    }
   }
   const shown = relative(process.cwd(), target);
   terminal.err(`wrote ${Object.keys(INIT_TEMPLATES).join(", ")} in ${shown === "" ? "." : shown}\n`);

@@ -43,7 +43,6 @@ export async function runCommand(
 /** `--dry-run`: runs nothing, records nothing; prints what a run would do and why. */
 async function dryRun(terminal: Terminal, config: string, options: RunCommandOptions): Promise<number> {
   const { project, graph } = await loadProjectAndGraph(config, options);
-  if (options.force !== undefined) graph.closure(options.force, "--force");
   const plan = await project.plan(graph, {
     ...(options.step === undefined ? {} : { steps: options.step }),
     ...(options.force === undefined ? {} : { force: options.force }),
