@@ -21,6 +21,11 @@ export interface CacheLock {
 export interface WorkflowCache {
   /** A short name for messages: "memory", "filesystem", "empty", ... */
   readonly kind: string;
+  /**
+   * Other processes opening the same settings see the same entries: worker processes can read
+   * a step's inputs from it and write its result to it.
+   */
+  readonly shared?: boolean;
   has(key: CacheKey): Promise<boolean>;
   /** The stored value; for iterables, a value that can be iterated again and again. */
   get(key: CacheKey): Promise<unknown>;

@@ -76,6 +76,7 @@ const MAX_SCRATCH_FOLDERS = 4;
  */
 export class FilesystemCache implements WorkflowCache {
   readonly kind = "filesystem";
+  readonly shared = true;
   readonly directory: string;
   readonly #context: FormatContext;
   readonly #lockOptions: LockOptions;

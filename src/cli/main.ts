@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import { checkCommand } from "./commands/check.js";
@@ -16,6 +16,14 @@ import { processTerminal, type Terminal } from "./terminal.js";
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+
+function positiveCount(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(count) || count < 1) {
+    throw new InvalidArgumentError(`expected a whole number of at least 1, got "${value}"`);
+  }
+  return count;
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -90,6 +98,15 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
         "run this step again even when its result is cached (repeatable)",
         collect,
         [],
+      )
+      .option(
+        "-j, --jobs <n>",
+        "run up to N steps at once (synchronous steps in worker processes); 1: one by one, in this process",
+        positiveCount,
+      )
+      .option(
+        "--keep-going",
+        "a failed step stops only the steps that read it; every failure is listed at the end",
       )
       .option("--dry-run", "run nothing; print for every step whether it would be reused or run, and why")
       .option("--json", "with --dry-run: print the plan as JSON"),

@@ -5,6 +5,9 @@ export interface Terminal {
   /** Whether stderr is an interactive terminal (live progress lines) or a pipe/file (plain lines). */
   readonly interactive: boolean;
   readonly color: boolean;
+  /** The interactive terminal's size, when known: the live block of running steps stays within it. */
+  readonly rows?: number;
+  readonly columns?: number;
 }
 
 export function processTerminal(): Terminal {
@@ -14,6 +17,13 @@ export function processTerminal(): Terminal {
     err: (text) => process.stderr.write(text),
     interactive,
     color: interactive && process.env.NO_COLOR === undefined,
+    // Read when drawing, so a resized terminal is followed.
+    get rows() {
+      return interactive ? process.stderr.rows : undefined;
+    },
+    get columns() {
+      return interactive ? process.stderr.columns : undefined;
+    },
   };
 }
 

@@ -1,38 +1,133 @@
-import { ConfigurationError } from "../errors.js";
+import { type ConfigIssue, ConfigurationError, describeValue } from "../errors.js";
 import { DefaultExecutor } from "./default-executor.js";
 import type { WorkflowExecutor } from "./executor.js";
+import { ParallelExecutor } from "./parallel-executor.js";
+import type { ResourceRequest } from "./resource-gate.js";
 
-const EXECUTORS: Record<string, () => WorkflowExecutor> = {
-  default: () => new DefaultExecutor(),
-  // The seed's name for the same thing.
-  sequential: () => new DefaultExecutor(),
+/** Where the executor runs: what its worker processes open. */
+export interface ExecutorContext {
+  readonly cwd: string;
+  readonly settingsFile?: string;
+}
+
+/** Command-line choices over formed.yml's (`--jobs`, `--keep-going`). */
+export interface ExecutorOverrides {
+  readonly jobs?: number;
+  readonly keepGoing?: boolean;
+}
+
+interface ExecutorOptions {
+  jobs?: number;
+  resources?: ResourceRequest;
+  keepGoing?: boolean;
+  workers?: boolean;
+}
+
+/** Each executor type's options (snake_case, as formed.yml writes them). */
+const OPTIONS: Record<string, readonly string[]> = {
+  default: ["keep_going", "resources"],
+  // The seed's name for the default.
+  sequential: ["keep_going", "resources"],
+  parallel: ["jobs", "keep_going", "resources", "workers"],
 };
 
-/** Builds the executor `workflow.executor` of formed.yml names. */
+/**
+ * Builds the executor `workflow.executor` of formed.yml names, or says every problem with it.
+ * `--jobs 1` is the sequential executor; `--jobs N` is the parallel one, with formed.yml's other options.
+ */
 export function createExecutor(
   spec: { type: string; [option: string]: unknown },
-  settingsFile?: string,
+  context: ExecutorContext,
+  overrides: ExecutorOverrides = {},
 ): WorkflowExecutor {
-  const factory = EXECUTORS[spec.type];
-  const issues = [];
-  if (factory === undefined) {
+  const issues: ConfigIssue[] = [];
+  const known = OPTIONS[spec.type];
+  if (known === undefined) {
     issues.push({
       path: "workflow.executor.type",
-      message: `unknown executor "${spec.type}"; expected one of ${Object.keys(EXECUTORS).join(", ")}`,
+      message: `unknown executor "${spec.type}"; expected one of ${Object.keys(OPTIONS).join(", ")}`,
     });
   }
-  for (const key of Object.keys(spec)) {
-    if (key !== "type")
-      issues.push({
-        path: `workflow.executor.${key}`,
-        message: "unknown option (the default executor takes none)",
-      });
-  }
-  if (issues.length > 0 || factory === undefined) {
+  const options = readOptions(spec, known ?? [], issues);
+  if (issues.length > 0) {
     throw new ConfigurationError(issues, {
       code: "E_SETTINGS",
-      ...(settingsFile === undefined ? {} : { file: settingsFile }),
+      ...(context.settingsFile === undefined ? {} : { file: context.settingsFile }),
     });
   }
-  return factory();
+  const jobs = overrides.jobs ?? (spec.type === "parallel" ? options.jobs : 1);
+  const keepGoing = overrides.keepGoing ?? options.keepGoing;
+  const common = {
+    ...(keepGoing === undefined ? {} : { keepGoing }),
+    ...(options.resources === undefined ? {} : { resources: options.resources }),
+  };
+  if (jobs === 1) return new DefaultExecutor(common);
+  return new ParallelExecutor({
+    ...common,
+    ...(jobs === undefined ? {} : { jobs }),
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    project: context,
+  });
+}
+
+function readOptions(
+  spec: Record<string, unknown>,
+  known: readonly string[],
+  issues: ConfigIssue[],
+): ExecutorOptions {
+  const options: ExecutorOptions = {};
+  const problem = (key: string, expected: string) =>
+    issues.push({
+      path: `workflow.executor.${key}`,
+      message: `expected ${expected}, got ${describeValue(spec[key])}`,
+    });
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === "type") continue;
+    if (!known.includes(key)) {
+      const takes = known.length === 0 ? "none" : known.join(", ");
+      issues.push({
+        path: `workflow.executor.${key}`,
+        message: `unknown option for the ${spec.type} executor (it takes ${takes})`,
+      });
+    } else if (key === "jobs") {
+      if (isCount(value)) options.jobs = value;
+      else problem(key, "a whole number of at least 1");
+    } else if (key === "keep_going" || key === "workers") {
+      if (typeof value !== "boolean") problem(key, "true or false");
+      else if (key === "workers") options.workers = value;
+      else options.keepGoing = value;
+    } else if (key === "resources") {
+      options.resources = readResources(value, issues);
+    }
+  }
+  return options;
+}
+
+function readResources(value: unknown, issues: ConfigIssue[]): ResourceRequest | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    issues.push({
+      path: "workflow.executor.resources",
+      message: `expected a mapping of resource names to amounts (e.g. gpu: 1), got ${describeValue(value)}`,
+    });
+    return undefined;
+  }
+  const resources: Record<string, number> = {};
+  for (const [name, amount] of Object.entries(value)) {
+    if (!/^[A-Za-z_][\w-]*$/.test(name)) {
+      issues.push({
+        path: `workflow.executor.resources`,
+        message: `"${name}" is not a resource name (letters, digits, _ and -)`,
+      });
+    } else if (typeof amount !== "number" || !Number.isFinite(amount) || amount < 0) {
+      issues.push({
+        path: `workflow.executor.resources.${name}`,
+        message: `expected a number of at least 0, got ${describeValue(amount)}`,
+      });
+    } else resources[name] = amount;
+  }
+  return resources;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 1;
 }

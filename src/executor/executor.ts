@@ -45,5 +45,7 @@ export interface ExecutionOutcome {
 
 /** Runs a graph. The default one is sequential; others may run steps in parallel. */
 export interface WorkflowExecutor {
+  /** Refuses, before anything runs, what this executor could never run (a step asking for more than there is). */
+  check?(graph: WorkflowGraph, targets?: readonly string[]): void;
   execute(graph: WorkflowGraph, run: ExecutionRun): Promise<ExecutionOutcome>;
 }

@@ -159,6 +159,7 @@ export class WorkflowGraph {
         shouldBeCached: cacheable ?? deterministic,
         memoized: !name.endsWith("!"),
         format,
+        resources: step.options.resources ?? {},
         ignoredArguments: [...ignored],
         key: {
           type: registered.name,

@@ -24,6 +24,8 @@ export interface StepNode {
   /** A name ending in `!` opts out of the in-run memo: each dependent runs the step again. */
   readonly memoized: boolean;
   readonly format: Format;
+  /** What it holds while it computes (`step({ resources })`); empty for most steps. */
+  readonly resources: Readonly<Record<string, number>>;
   readonly ignoredArguments: readonly string[];
   /**
    * What the step's fingerprint is made of before anything runs; the fingerprint itself also

@@ -18,6 +18,18 @@ export interface StepOptions {
    * as metrics of the step's run. Not part of the fingerprint. Default false.
    */
   metrics?: boolean;
+  /**
+   * What the step holds while it computes, e.g. `{ gpu: 1 }`: steps never hold more of a
+   * resource at once than `workflow.executor.resources` gives (one not given there is unlimited).
+   * Not part of the fingerprint.
+   */
+  resources?: Readonly<Record<string, number>>;
+  /**
+   * Under the parallel executor: true runs the step in a worker process, false in the main
+   * process (it holds a live client, say). Default: synchronous functions in a worker, async
+   * ones in the main process. Not part of the fingerprint.
+   */
+  worker?: boolean;
 }
 
 /** Where `step()` was called, read from the stack when the step was defined. */
@@ -81,7 +93,16 @@ export function isStep(value: unknown): value is Step {
 }
 
 function validateOptions(options: StepOptions): void {
-  const known = new Set(["name", "version", "deterministic", "cacheable", "format", "metrics"]);
+  const known = new Set([
+    "name",
+    "version",
+    "deterministic",
+    "cacheable",
+    "format",
+    "metrics",
+    "resources",
+    "worker",
+  ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key))
       throw new TypeError(`step(): unknown option "${key}" (known: ${[...known].join(", ")})`);
@@ -91,9 +112,21 @@ function validateOptions(options: StepOptions): void {
       throw new TypeError(`step(): option "${key}" must be a non-empty string`);
     }
   }
-  for (const key of ["deterministic", "cacheable", "metrics"] as const) {
+  if (options.resources !== undefined) validateResources(options.resources);
+  for (const key of ["deterministic", "cacheable", "metrics", "worker"] as const) {
     if (options[key] !== undefined && typeof options[key] !== "boolean") {
       throw new TypeError(`step(): option "${key}" must be a boolean`);
+    }
+  }
+}
+
+function validateResources(resources: unknown): void {
+  if (typeof resources !== "object" || resources === null || Array.isArray(resources)) {
+    throw new TypeError('step(): option "resources" must be an object of amounts, e.g. { gpu: 1 }');
+  }
+  for (const [name, amount] of Object.entries(resources)) {
+    if (typeof amount !== "number" || !Number.isFinite(amount) || amount < 0) {
+      throw new TypeError(`step(): resource "${name}" must be a number of at least 0`);
     }
   }
 }

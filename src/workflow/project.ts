@@ -4,10 +4,11 @@ import { validateWorkflowConfigShape, type WorkflowConfig } from "../config/work
 import { buildValue } from "../construct/build.js";
 import { FormedError } from "../errors.js";
 import type { WorkflowCallback } from "../executor/callback.js";
-import { createExecutor } from "../executor/create-executor.js";
+import { createExecutor, type ExecutorContext } from "../executor/create-executor.js";
 import type { WorkflowExecutor } from "../executor/executor.js";
 import { FieldDigestMemo } from "../executor/input-digests.js";
 import { type PlannedStep, planRun } from "../executor/plan.js";
+import type { ConstructArguments } from "../executor/step-computation.js";
 import { CodeGraph } from "../fingerprint/code-graph/code-graph.js";
 import { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
 import { ClassRegistry } from "../format/class-registry.js";
@@ -57,6 +58,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Run these steps again even when cached (their entries are replaced). */
   force?: readonly string[];
+  /** Steps at once, over formed.yml's executor (`--jobs`): 1 runs them one by one in this process. */
+  jobs?: number;
+  /** A failed step stops only the steps that read it (`--keep-going`). */
+  keepGoing?: boolean;
 }
 
 export interface PlanOptions {
@@ -141,7 +146,10 @@ export class WorkflowProject {
     const classes = new ClassRegistry();
     const organizer =
       options.organizer ?? createOrganizer(settings.workflow.organizer, { cwd, classes, ...context });
-    const executor = createExecutor(settings.workflow.executor, settingsFile);
+    const executor = createExecutor(
+      settings.workflow.executor,
+      WorkflowProject.#executorContextOf(cwd, settings),
+    );
     // Module paths in formed.yml are relative to formed.yml, wherever --settings points.
     const moduleBase = settingsFile === undefined ? cwd : dirname(settingsFile);
     const modules = await loadRequiredModules(settings.requiredModules, { cwd: moduleBase, ...context });
@@ -248,10 +256,10 @@ export class WorkflowProject {
   /** Runs the graph as a new execution of the organizer. A failed step fails the execution; see `error`. */
   async run(graph: WorkflowGraph, options: RunOptions = {}): Promise<OrganizerRunResult> {
     const configFile = this.#configFiles.get(graph);
-    const types = await this.types();
+    await this.types();
     const fieldDigests = this.#fieldDigestMemo();
     try {
-      return await this.#runWith(graph, options, types, configFile, fieldDigests);
+      return await this.#runWith(graph, options, configFile, fieldDigests);
     } finally {
       fieldDigests.save();
     }
@@ -260,26 +268,22 @@ export class WorkflowProject {
   async #runWith(
     graph: WorkflowGraph,
     options: RunOptions,
-    types: ProjectTypes,
     configFile: string | undefined,
     fieldDigests: FieldDigestMemo,
   ): Promise<OrganizerRunResult> {
-    if (options.force !== undefined) graph.closure(options.force, "--force"); // unknown names fail before anything runs
+    // Unknown names and steps asking for more than there is fail before anything runs.
+    if (options.force !== undefined) graph.closure(options.force, "--force");
+    const executor = this.#executorFor(options);
+    executor.check?.(
+      graph,
+      options.steps === undefined || options.steps.length === 0 ? undefined : options.steps,
+    );
     return this.organizer.run(graph, {
       classes: this.classes,
       fieldDigests,
       ...(options.force === undefined || options.force.length === 0 ? {} : { force: options.force }),
-      construct: async (node, args) => {
-        const parameter = types.steps[node.type]?.parameter;
-        if (parameter === undefined) return args;
-        return (await buildValue(parameter, args, {
-          types,
-          importModule: importModuleFrom,
-          cwd: this.cwd,
-          path: `steps.${node.name}`,
-        })) as Record<string, unknown>;
-      },
-      executor: this.executor,
+      construct: this.constructArguments,
+      executor,
       logLevel: this.settings.logging.level,
       metadata: collectMetadata({
         cwd: this.cwd,
@@ -300,6 +304,39 @@ export class WorkflowProject {
           : [fileSink(resolve(this.cwd, this.settings.logging.file), { createFolder: true })]),
       ],
     });
+  }
+
+  /**
+   * Builds the objects a step's arguments describe (classes, Registrable choices, Dates...) from
+   * its config, refs already replaced by results, by the step's parameter type.
+   */
+  readonly constructArguments: ConstructArguments = async (step, args) => {
+    const types = await this.types();
+    const parameter = types.steps[step.type]?.parameter;
+    if (parameter === undefined) return args;
+    return (await buildValue(parameter, args, {
+      types,
+      importModule: importModuleFrom,
+      cwd: this.cwd,
+      path: `steps.${step.name}`,
+    })) as Record<string, unknown>;
+  };
+
+  /** The executor of formed.yml, or, with `jobs`/`keepGoing` given, one made with them over formed.yml's. */
+  #executorFor(options: RunOptions): WorkflowExecutor {
+    if (options.jobs === undefined && options.keepGoing === undefined) return this.executor;
+    return createExecutor(this.settings.workflow.executor, this.#executorContext(), {
+      ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+      ...(options.keepGoing === undefined ? {} : { keepGoing: options.keepGoing }),
+    });
+  }
+
+  #executorContext(): ExecutorContext {
+    return WorkflowProject.#executorContextOf(this.cwd, this.settings);
+  }
+
+  static #executorContextOf(cwd: string, settings: FormedSettings): ExecutorContext {
+    return { cwd, ...(settings.file === undefined ? {} : { settingsFile: settings.file }) };
   }
 
   /** A past execution by id; an unknown id is an error. */

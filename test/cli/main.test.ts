@@ -38,6 +38,10 @@ describe("formed CLI, in-process", () => {
                                 (default: [])
         --force <name>          run this step again even when its result is cached
                                 (repeatable) (default: [])
+        -j, --jobs <n>          run up to N steps at once (synchronous steps in worker
+                                processes); 1: one by one, in this process
+        --keep-going            a failed step stops only the steps that read it; every
+                                failure is listed at the end
         --dry-run               run nothing; print for every step whether it would be
                                 reused or run, and why
         --json                  with --dry-run: print the plan as JSON

@@ -11,6 +11,8 @@ export interface RunCommandOptions extends ConfigCommandOptions {
   force?: string[];
   dryRun?: boolean;
   json?: boolean;
+  jobs?: number;
+  keepGoing?: boolean;
 }
 
 export async function runCommand(
@@ -28,6 +30,8 @@ export async function runCommand(
       ...(options.executionId === undefined ? {} : { executionId: options.executionId }),
       ...(options.step === undefined ? {} : { steps: options.step }),
       ...(options.force === undefined ? {} : { force: options.force }),
+      ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+      ...(options.keepGoing === undefined ? {} : { keepGoing: options.keepGoing }),
       callbacks: [reporter],
       logSinks: [reporter.logSink],
       signal: cancel.signal,
