@@ -26,6 +26,13 @@ export interface WorkflowCache {
    * a step's inputs from it and write its result to it.
    */
   readonly shared?: boolean;
+  /**
+   * Where a new entry for `fingerprint` belongs, as the organizer set it with `attach` (MLflow:
+   * the step's run, which the entry's run nests under). A worker process storing the entry is
+   * given it, so the entry lands in the same place as if the main process stored it.
+   */
+  attachment?(fingerprint: string): string | undefined;
+  attach?(fingerprint: string, attachment: string): void;
   has(key: CacheKey): Promise<boolean>;
   /** The stored value; for iterables, a value that can be iterated again and again. */
   get(key: CacheKey): Promise<unknown>;

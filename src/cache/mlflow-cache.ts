@@ -59,6 +59,8 @@ const DATA = "data";
  */
 export class MlflowCache implements WorkflowCache {
   readonly kind = "mlflow";
+  /** Worker processes open the same server and local folder (see `attachment`). */
+  readonly shared = true;
   readonly directory: string;
   readonly #experiment: MlflowExperimentHandle;
   readonly #client: MlflowClient;
@@ -76,6 +78,11 @@ export class MlflowCache implements WorkflowCache {
     this.directory = options.directory;
     this.#context = { classes: options.classes ?? new ClassRegistry() };
     this.#lockOptions = options.lock ?? {};
+  }
+
+  /** The step run a new entry of `fingerprint` nests under, if one was attached. */
+  attachment(fingerprint: string): string | undefined {
+    return this.#parents.get(fingerprint);
   }
 
   /** Nests the entry `fingerprint` gets (if it gets one) under this step run. */

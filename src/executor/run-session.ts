@@ -192,7 +192,16 @@ export class RunSession {
           ]),
         );
         try {
-          await this.#unlessInterrupted(node, this.runner.run({ node, key, forced, context, inputs }));
+          const attachment = this.run.cache.attachment?.(key.fingerprint);
+          const request = {
+            node,
+            key,
+            forced,
+            context,
+            inputs,
+            ...(attachment === undefined ? {} : { attachment }),
+          };
+          await this.#unlessInterrupted(node, this.runner.run(request));
           context.state.status = "completed";
           return this.#cachedHandle(node, key, context);
         } catch (error) {

@@ -12,6 +12,8 @@ export interface RunnerRequest {
   readonly context: StepContext;
   /** The cache entry of each step it reads, by step name: its fingerprint, and the step's type (its format). */
   readonly inputs: ReadonlyMap<string, { readonly fingerprint: string; readonly type: string }>;
+  /** The cache's `attachment` for the new entry, if it has one. */
+  readonly attachment?: string;
 }
 
 /**

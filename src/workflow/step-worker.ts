@@ -133,6 +133,7 @@ class StepWorker {
         this.project.constructArguments,
       );
       const key: CacheKey = { fingerprint: job.fingerprint, format: this.#formatOf(job.type) };
+      if (job.attachment !== undefined) cache.attach?.(job.fingerprint, job.attachment);
       await runStepFunction(step, args, { cache, key, forced: job.forced, context });
       return { kind: "done" };
     } catch (error) {

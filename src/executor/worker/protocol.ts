@@ -34,6 +34,8 @@ export interface WorkerJob {
   readonly workdir: string;
   /** The cache entry of each step it reads: its fingerprint, and its type (whose format it was stored in). */
   readonly inputs: Readonly<Record<string, { readonly fingerprint: string; readonly type: string }>>;
+  /** The main process's cache attachment for the new entry (see `WorkflowCache.attachment`). */
+  readonly attachment?: string;
 }
 
 export type ToWorker = { readonly kind: "run"; readonly job: WorkerJob };

@@ -231,6 +231,7 @@ function workerJob(request: RunnerRequest): WorkerJob {
     execution: context.execution.id,
     workdir: context.workdir,
     inputs: Object.fromEntries(request.inputs),
+    ...(request.attachment === undefined ? {} : { attachment: request.attachment }),
   };
 }
 
