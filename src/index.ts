@@ -4,6 +4,7 @@ export type { CacheKey, CacheLock, WorkflowCache } from "./cache/cache.js";
 export { CacheMissError } from "./cache/cache.js";
 export { EmptyCache } from "./cache/empty.js";
 export { FilesystemCache } from "./cache/filesystem.js";
+export type { CacheEntryInfo, RemoveOutcome } from "./cache/inventory.js";
 export { MemoryCache } from "./cache/memory.js";
 export { loadWorkflowConfig } from "./config/load-config.js";
 export type { StepConfig, WorkflowConfig } from "./config/workflow-config.js";
@@ -47,7 +48,19 @@ export { GoJsonnetEngine } from "./jsonnet/go-jsonnet.js";
 export type { Logger, LogLevel, LogRecord, LogSink } from "./logging/logger.js";
 export { loadRequiredModules } from "./modules/load-modules.js";
 export type { LoadedModule } from "./modules/loaded-module.js";
-export type { ArchivedExecution, ArchivedGraph, ArchivedStep } from "./organizer/archive.js";
+export type {
+  ArchivedExecution,
+  ArchivedExecutionState,
+  ArchivedExecutionStatus,
+  ArchivedGraph,
+  ArchivedStep,
+  ArchivedStepState,
+  ArchivedStepStatus,
+} from "./organizer/archive.js";
+export type { CacheGcReport, RetentionPolicy } from "./organizer/cache-retention.js";
+export type { CacheInfo } from "./organizer/cache-usage.js";
+export type { ExecutionDiff, StepComparison, StepDiff, ValueChange } from "./organizer/execution-diff.js";
+export type { ExecutionSummary, StepCounts } from "./organizer/execution-summary.js";
 export { FilesystemOrganizer } from "./organizer/filesystem-organizer.js";
 export { MemoryOrganizer } from "./organizer/memory-organizer.js";
 export type { ExecutionMetadata } from "./organizer/metadata.js";
@@ -71,5 +84,6 @@ export type { RegisteredStep } from "./step/registry.js";
 export { StepRegistry } from "./step/registry.js";
 export type { Ignore, Step, StepCallSite, StepFunction, StepOptions } from "./step/step.js";
 export { isStep, step } from "./step/step.js";
+export { ExecutionRecords } from "./workflow/execution-records.js";
 export type { LoadGraphOptions, LoadProjectOptions, PlanOptions, RunOptions } from "./workflow/project.js";
 export { WorkflowProject } from "./workflow/project.js";

@@ -49,7 +49,7 @@ export interface FilesystemCacheOptions {
  * An entry's manifest, beside what the format wrote. Namespaced and hidden so that no format
  * plausibly writes a file of that name (one that does is refused).
  */
-const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
+export const ENTRY_MANIFEST_FILE = ".formed-manifest.json";
 
 // ENOTDIR: a plain file stands where the entry's folder goes (damage); it is removed like a damaged entry.
 const ALREADY_THERE = new Set(["ENOTEMPTY", "EEXIST", "EPERM", "ENOTDIR"]);

@@ -217,6 +217,30 @@ export async function lockFingerprint(
   }
 }
 
+/**
+ * Takes the lock on `fingerprint` only if no live process holds it (a dead holder's is taken
+ * over): undefined when one does. For whoever must not wait behind a step being computed
+ * (`formed cache gc` skips such an entry).
+ */
+export function tryLockFingerprint(
+  cacheDirectory: string,
+  fingerprint: string,
+  options: LockOptions = {},
+): FingerprintLock | undefined {
+  const directory = join(cacheDirectory, LOCK_DIRECTORY);
+  const stale = Math.max(options.stale ?? DEFAULT_LOCK_STALE_MS, 100);
+  const update = Math.max(Math.min(options.update ?? DEFAULT_LOCK_UPDATE_MS, stale / 2), 10);
+  const path = lockPath(cacheDirectory, fingerprint);
+  // A few tries: a dead holder's folder, once removed, may be taken by a live waiter first.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (makeLockFolder(directory, path, fingerprint)) {
+      return new FingerprintLock(path, fingerprint, placeMarker(path), { stale, update });
+    }
+    if (takeOverIfAbandoned(path, stale) === "held") return undefined;
+  }
+  return undefined;
+}
+
 /** mkdir of the lock folder: true when made, false when it exists (or .locks went away meanwhile). */
 function makeLockFolder(directory: string, path: string, fingerprint: string): boolean {
   try {

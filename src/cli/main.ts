@@ -9,6 +9,7 @@ import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
 import { visualizeCommand } from "./commands/visualize.js";
+import { addCacheCommands, addExecutionCommands } from "./records-commands.js";
 import { reportError } from "./report-error.js";
 import { processTerminal, type Terminal } from "./terminal.js";
 
@@ -60,6 +61,7 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
 
   const workflow = program.command("workflow").description("run, inspect and manage workflows");
   const settingsOption = () => new Option("--settings <file>", "settings file instead of ./formed.yml");
+
   const configOptions = (command: Command) =>
     command
       .option(
@@ -152,7 +154,11 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
     .addOption(settingsOption())
     .action(async (options) => setExit(await schemaCommand(terminal, options)));
 
-  for (const command of [...program.commands, program, ...workflow.commands]) {
+  const recordCommands = { terminal, setExit, settingsOption, configOptions };
+  addExecutionCommands(workflow, recordCommands);
+  const cache = addCacheCommands(program, recordCommands);
+
+  for (const command of [...program.commands, program, ...workflow.commands, ...cache.commands]) {
     command.exitOverride();
     command.configureOutput({ writeOut: terminal.out, writeErr: terminal.err });
   }

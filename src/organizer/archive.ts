@@ -1,6 +1,6 @@
 import type { StepConfig } from "../config/workflow-config.js";
 import type { WorkflowGraph } from "../graph/graph.js";
-import type { ExecutionState, StepState } from "../step/context.js";
+import type { ExecutionState, ExecutionStatus, StepState, StepStatus } from "../step/context.js";
 import type { ExecutionMetadata } from "./metadata.js";
 
 /**
@@ -26,17 +26,32 @@ export interface ArchivedGraph {
   readonly steps: Readonly<Record<string, ArchivedStep>>;
 }
 
+/**
+ * "interrupted": the record says pending or running, but the process that ran it is dead (it was
+ * killed, or its machine stopped): it will never end on its own.
+ */
+export type ArchivedExecutionStatus = ExecutionStatus | "interrupted";
+export type ArchivedStepStatus = StepStatus | "interrupted";
+
+export interface ArchivedExecutionState extends Omit<ExecutionState, "status"> {
+  status: ArchivedExecutionStatus;
+}
+
+export interface ArchivedStepState extends Omit<StepState, "status"> {
+  status: ArchivedStepStatus;
+}
+
 /** A past (or running) execution as an organizer records it. */
 export interface ArchivedExecution {
   readonly id: string;
   readonly graph: ArchivedGraph;
   readonly metadata: ExecutionMetadata;
-  readonly state: ExecutionState;
+  readonly state: ArchivedExecutionState;
   /**
    * The state of each step that was part of the run (all of them, or those `--step` selected),
    * with its fingerprint: made when the results it reads existed, so it is not in `graph`.
    */
-  readonly steps: Readonly<Record<string, StepState>>;
+  readonly steps: Readonly<Record<string, ArchivedStepState>>;
 }
 
 export function archiveGraph(graph: WorkflowGraph): ArchivedGraph {

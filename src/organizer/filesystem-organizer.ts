@@ -1,8 +1,11 @@
-import { mkdirSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, unlinkSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import type { WorkflowCache } from "../cache/cache.js";
 import { FilesystemCache } from "../cache/filesystem.js";
+import { FilesystemInventory } from "../cache/filesystem-inventory.js";
+import { LiveUses } from "../cache/live-uses.js";
+import { selfOwner } from "../cache/owner.js";
 import { writeFailure, writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
 import type { ExecutionKeys } from "../fingerprint/step-key.js";
@@ -12,10 +15,24 @@ import { fileSink, type LogSink } from "../logging/logger.js";
 import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
-import { KEYS_FILE, keysInFolder, writeKeysFile } from "./keys-file.js";
+import {
+  countSteps,
+  type ExecutionSummary,
+  isUnfinished,
+  newestFirst,
+  summarizeExecution,
+  withInterruption,
+} from "./execution-summary.js";
+import { KEYS_FILE, keysInFolder, readKeysFile, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
+import {
+  readSummaryRecord,
+  type SummaryRecord,
+  summaryFromFolder,
+  writeSummaryRecord,
+} from "./summary-file.js";
 
 export interface FilesystemOrganizerOptions {
   /** The root folder; default `.formed` under the working directory. */
@@ -41,6 +58,7 @@ const FLUSH_INTERVAL_MS = 200;
  *     workdir/<fingerprint>/      useStepWorkdir() directories
  *     executions/<id>/
  *       graph.json metadata.json state.json out.log
+ *       summary.json              status, times, step counts, owner: what `workflow list` reads
  *       keys.json                 what every step's key was made from (for --dry-run, explain)
  *       steps.json                every step's state, and where its result is in the cache
  *       steps/<name>/state.json out.log result -> ../../../../cache/.../<fingerprint>
@@ -53,14 +71,21 @@ export class FilesystemOrganizer extends RecordingOrganizer {
   readonly kind = "filesystem";
   readonly cache: WorkflowCache;
   readonly directory: string;
+  readonly #cacheDirectory: string;
 
   constructor(options: FilesystemOrganizerOptions = {}) {
     super();
     this.directory = resolve(options.cwd ?? process.cwd(), options.directory ?? ".formed");
+    this.#cacheDirectory = join(this.directory, "cache");
     this.cache = new FilesystemCache({
-      directory: join(this.directory, "cache"),
+      directory: this.#cacheDirectory,
       ...(options.classes === undefined ? {} : { classes: options.classes }),
     });
+  }
+
+  /** The cache's entries, for `formed cache info`, `gc` and `remove`. */
+  inventory(): FilesystemInventory {
+    return new FilesystemInventory(this.#cacheDirectory);
   }
 
   #executionDir(id: string): string {
@@ -74,8 +99,12 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     // left. Every write names its file when it fails: Node's message does not.
     let made = false;
     let recorded = false;
+    let uses: LiveUses | undefined;
     const failure = (error: unknown, path: string): unknown => {
-      if (made && !recorded) rmSync(dir, { recursive: true, force: true });
+      if (made && !recorded) {
+        uses?.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
       return writeFailure(error, path, "E_EXECUTION");
     };
     const attempt = <T>(path: string, write: () => T): T => {
@@ -112,6 +141,17 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     made = true;
     const stepsDir = join(dir, "steps");
     await attemptAsync(stepsDir, () => mkdir(stepsDir));
+    // Who runs it, from the start: a record whose process died is then shown as interrupted.
+    let summary: SummaryRecord = {
+      status: "pending",
+      createdAt: new Date().toISOString(),
+      owner: selfOwner(),
+      steps: countSteps([]),
+    };
+    attempt(join(dir, "summary.json"), () => writeSummaryRecord(dir, summary));
+    // Every fingerprint this run makes, named before the cache is asked for it: `cache gc` leaves those.
+    uses = attempt(join(this.#cacheDirectory, ".live"), () => LiveUses.open(this.#cacheDirectory));
+    const liveUses = uses;
     // Synchronous calls on purpose: these are many tiny writes, and a round trip through
     // libuv's thread pool costs several times the syscall itself.
     const madeStepDirs = new Set<string>();
@@ -207,6 +247,7 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       },
       writeMetadata: (metadata: ExecutionMetadata) => {
         const path = join(dir, "metadata.json");
+        if (metadata.config !== undefined) summary = { ...summary, config: metadata.config };
         return attemptAsync(path, () => writeJsonAtomic(path, metadata));
       },
       writeState: async (state: ExecutionState) => {
@@ -214,8 +255,21 @@ export class FilesystemOrganizer extends RecordingOrganizer {
         flush();
         writeSync(join(dir, "state.json"), `${JSON.stringify(state, null, 2)}\n`);
         recorded = true;
+        summary = {
+          ...summary,
+          status: state.status,
+          ...(state.startedAt === undefined ? {} : { startedAt: state.startedAt }),
+          ...(state.finishedAt === undefined ? {} : { finishedAt: state.finishedAt }),
+          steps: countSteps(Object.values(index.steps)),
+        };
+        attempt(join(dir, "summary.json"), () => writeSummaryRecord(dir, summary));
+        if (!isUnfinished(state.status)) liveUses.close();
       },
+      stepKeyed: (_node: StepNode, fingerprint: string) =>
+        attempt(join(this.#cacheDirectory, ".live"), () => liveUses.add(fingerprint)),
       writeStepState: async (node: StepNode, state: StepState) => {
+        if (state.fingerprint !== "")
+          attempt(join(this.#cacheDirectory, ".live"), () => liveUses.add(state.fingerprint));
         index.steps[node.name] = { ...state };
         update(node, { state: `${JSON.stringify(state, null, 2)}\n` });
       },
@@ -258,7 +312,7 @@ export class FilesystemOrganizer extends RecordingOrganizer {
     const graph = await read<ArchivedGraph>("graph.json");
     const metadata = await read<ExecutionMetadata>("metadata.json");
     if (graph === undefined || metadata === undefined) return undefined;
-    const state = (await read<ExecutionState>("state.json")) ?? { status: "pending" };
+    const recorded = (await read<ExecutionState>("state.json")) ?? { status: "pending" };
     const index = await read<StepsIndex>(STEPS_INDEX_FILE);
     const steps: Record<string, StepState> = {};
     for (const name of graph.order) {
@@ -271,7 +325,27 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       const stepState = own ?? index?.steps[name];
       if (stepState !== undefined) steps[name] = stepState;
     }
-    return { id, graph, metadata, state, steps };
+    return { id, graph, metadata, ...withInterruption(recorded, steps, readSummaryRecord(dir)?.owner) };
+  }
+
+  /**
+   * Every execution, newest first, from each one's summary.json (and, for one not ended, its
+   * steps.json): no other record is read.
+   */
+  async summaries(): Promise<ExecutionSummary[]> {
+    const summaries: ExecutionSummary[] = [];
+    for (const id of await this.list()) {
+      const dir = join(this.directory, "executions", id);
+      const summary =
+        summaryFromFolder(id, dir, () => readJsonSync<StepsIndex>(join(dir, STEPS_INDEX_FILE))?.steps) ??
+        // Recorded before summaries existed, or damaged: the whole record tells.
+        (await this.get(id).then(
+          (execution) => execution && summarizeExecution(execution),
+          () => undefined,
+        ));
+      if (summary !== undefined) summaries.push(summary);
+    }
+    return newestFirst(summaries);
   }
 
   /** The path of an execution's log, or of one of its steps' logs. */
@@ -304,6 +378,10 @@ export class FilesystemOrganizer extends RecordingOrganizer {
   keys(): AsyncIterable<{ id: string; keys: ExecutionKeys }> {
     return keysInFolder(join(this.directory, "executions"));
   }
+
+  async keysOf(id: string): Promise<ExecutionKeys | undefined> {
+    return readKeysFile(join(this.directory, "executions", validateExecutionId(id)));
+  }
 }
 
 /** Every step's state in one file; `results` maps a step to its cache entry, relative to the execution. */
@@ -313,3 +391,11 @@ interface StepsIndex {
 }
 
 const STEPS_INDEX_FILE = "steps.json";
+
+function readJsonSync<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -36,7 +36,7 @@ export async function* keysInFolder(
 }
 
 /** An execution's keys; undefined when it has none or the file is damaged (then it is as if it had none). */
-function readKeysFile(executionFolder: string): ExecutionKeys | undefined {
+export function readKeysFile(executionFolder: string): ExecutionKeys | undefined {
   try {
     const parsed: unknown = JSON.parse(readFileSync(join(executionFolder, KEYS_FILE), "utf8"));
     return isExecutionKeys(parsed) ? parsed : undefined;

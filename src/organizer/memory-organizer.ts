@@ -105,6 +105,10 @@ export class MemoryOrganizer extends RecordingOrganizer {
     }
   }
 
+  async keysOf(id: string): Promise<ExecutionKeys | undefined> {
+    return this.#executions.get(id)?.keys;
+  }
+
   workdir(fingerprint: string): string {
     this.#workdirRoot ??= mkdtempSync(join(tmpdir(), "formed-workdir-"));
     return join(this.#workdirRoot, fingerprint);

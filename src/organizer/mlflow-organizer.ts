@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
+import { LiveUses } from "../cache/live-uses.js";
 import { MlflowCache } from "../cache/mlflow-cache.js";
 import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
@@ -21,8 +22,19 @@ import { keyValues, type MlflowRun, type MlflowRunStatus, runTags } from "../mlf
 import type { ExecutionState, ExecutionStatus, StepState, StepStatus } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
-import { keysInFolder, writeKeysFile } from "./keys-file.js";
+import { countSteps, type ExecutionSummary, isUnfinished, withInterruption } from "./execution-summary.js";
+import { keysInFolder, readKeysFile, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
+import { MlflowInventory } from "./mlflow-inventory.js";
+import {
+  OWNER_TAG,
+  ownerOf,
+  ownerTagValue,
+  STEP_COUNTS_TAG,
+  stateFromTags,
+  stateTags,
+  summariesOfRuns,
+} from "./mlflow-summary.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
 
@@ -109,6 +121,7 @@ export class MlflowOrganizer extends RecordingOrganizer {
         [TAG.executionId]: id,
         [TAG.status]: "pending",
         [TAG.formedVersion]: formedVersion(),
+        [OWNER_TAG]: ownerTagValue(),
         "mlflow.user": currentUser(),
         "mlflow.source.type": "LOCAL",
       },
@@ -126,6 +139,9 @@ export class MlflowOrganizer extends RecordingOrganizer {
     const executionLogFile = join(local, LOG_ARTIFACT);
     const stepLogFile = (node: StepNode) => join(local, "steps", encodeStepName(node.name), LOG_ARTIFACT);
     const executionLog = fileSink(executionLogFile);
+    // Entries this run uses, for `formed cache gc` on this machine (see live-uses.ts).
+    const uses = LiveUses.open(this.cache.directory);
+    const stepStates = new Map<string, StepState>();
 
     const stepRuns = new Map<string, MlflowRun>();
     const links = { experimentId, stepRuns: new Map<string, string>() };
@@ -191,7 +207,11 @@ export class MlflowOrganizer extends RecordingOrganizer {
         await client.logBatch(run.info.run_id, { tags: keyValues(tags) });
       },
       writeState: async (state) => {
-        await client.logBatch(run.info.run_id, { tags: keyValues(stateTags(state)) });
+        const tags = stateTags(state);
+        if (!isUnfinished(state.status))
+          tags[STEP_COUNTS_TAG] = JSON.stringify(countSteps(stepStates.values()));
+        await client.logBatch(run.info.run_id, { tags: keyValues(tags) });
+        if (!isUnfinished(state.status)) uses.close();
         const status = RUN_STATUS[state.status];
         if (status === undefined) return;
         if (existsSync(executionLogFile)) {
@@ -201,7 +221,9 @@ export class MlflowOrganizer extends RecordingOrganizer {
       },
       // Kept locally: `--dry-run` and `explain` read it on the machine that runs the workflow.
       writeKeys: async (keys) => writeKeysFile(local, keys),
+      stepKeyed: (_node, fingerprint) => uses.add(fingerprint),
       writeStepState: async (node, state) => {
+        stepStates.set(node.name, { ...state });
         const started = stepRuns.get(node.name);
         const stepRun = started ?? (await startStep(node, state));
         const runId = stepRun.info.run_id;
@@ -281,7 +303,8 @@ export class MlflowOrganizer extends RecordingOrganizer {
     const graph = await read<ArchivedGraph>(GRAPH_ARTIFACT);
     const metadata = await read<ExecutionMetadata>(METADATA_ARTIFACT);
     if (graph === undefined || metadata === undefined) return undefined;
-    const state = stateFromTags(runTags(run)) as ExecutionState;
+    const runTagValues = runTags(run);
+    const state = stateFromTags(runTagValues) as ExecutionState;
     const steps: Record<string, StepState> = {};
     const stepRuns = await this.#stepRuns(id);
     for (const stepRun of stepRuns) {
@@ -290,7 +313,21 @@ export class MlflowOrganizer extends RecordingOrganizer {
       if (name === undefined || graph.steps[name] === undefined) continue;
       steps[name] = { ...stateFromTags(tags), fingerprint: tags[TAG.fingerprint] ?? "" } as StepState;
     }
-    return { id, graph, metadata, state, steps };
+    return { id, graph, metadata, ...withInterruption(state, steps, ownerOf(runTagValues)) };
+  }
+
+  /** Every execution, newest first, from the execution runs' tags (one search). */
+  async summaries(): Promise<ExecutionSummary[]> {
+    return summariesOfRuns(
+      await this.client.searchRuns({
+        experimentIds: [await this.experiment.id()],
+        filter: tagEquals(TAG.kind, KIND.execution),
+      }),
+    );
+  }
+
+  inventory(): MlflowInventory {
+    return new MlflowInventory(this.cache, this.client, this.experiment);
   }
 
   async list(): Promise<string[]> {
@@ -319,6 +356,18 @@ export class MlflowOrganizer extends RecordingOrganizer {
 
   keys(): AsyncIterable<{ id: string; keys: ExecutionKeys }> {
     return keysInFolder(join(this.directory, "executions"));
+  }
+
+  async keysOf(id: string): Promise<ExecutionKeys | undefined> {
+    return readKeysFile(join(this.directory, "executions", validateExecutionId(id)));
+  }
+
+  /** The local copy of an execution's log, or of one of its steps' (also uploaded as the runs' out.log). */
+  logPath(id: string, step?: string): string {
+    const local = join(this.directory, "executions", validateExecutionId(id));
+    return step === undefined
+      ? join(local, LOG_ARTIFACT)
+      : join(local, "steps", encodeStepName(step), LOG_ARTIFACT);
   }
 
   workdir(fingerprint: string): string {
@@ -351,23 +400,6 @@ export class MlflowOrganizer extends RecordingOrganizer {
       { hint: "choose another --execution-id, or remove the old one with `formed workflow remove`" },
     );
   }
-}
-
-function stateTags(state: ExecutionState | StepState): Record<string, string> {
-  const tags: Record<string, string> = { [TAG.status]: state.status };
-  if (state.startedAt !== undefined) tags[TAG.startedAt] = state.startedAt;
-  if (state.finishedAt !== undefined) tags[TAG.finishedAt] = state.finishedAt;
-  if (state.error !== undefined) tags[TAG.error] = truncate(state.error, MAX_TAG_VALUE_LENGTH);
-  return tags;
-}
-
-function stateFromTags(tags: Record<string, string>): ExecutionState {
-  return {
-    status: (tags[TAG.status] ?? "pending") as ExecutionStatus,
-    ...(tags[TAG.startedAt] === undefined ? {} : { startedAt: tags[TAG.startedAt] }),
-    ...(tags[TAG.finishedAt] === undefined ? {} : { finishedAt: tags[TAG.finishedAt] }),
-    ...(tags[TAG.error] === undefined ? {} : { error: tags[TAG.error] }),
-  };
 }
 
 function endTime(state: ExecutionState | StepState): number {

@@ -1,4 +1,5 @@
 import type { WorkflowCache } from "../cache/cache.js";
+import type { CacheInventory } from "../cache/inventory.js";
 import type { WorkflowCallback } from "../executor/callback.js";
 import type { ExecutionOutcome, ExecutionRun, WorkflowExecutor } from "../executor/executor.js";
 import type { FieldDigestMemo } from "../executor/input-digests.js";
@@ -8,6 +9,7 @@ import type { FormatRegistry } from "../format/registry.js";
 import type { WorkflowGraph } from "../graph/graph.js";
 import type { LogLevel, LogSink } from "../logging/logger.js";
 import type { ArchivedExecution } from "./archive.js";
+import type { ExecutionSummary } from "./execution-summary.js";
 import type { ExecutionMetadata } from "./metadata.js";
 
 export interface OrganizerRunOptions {
@@ -59,4 +61,15 @@ export interface WorkflowOrganizer {
    * Absent or empty for organizers that keep none.
    */
   keys?(): AsyncIterable<{ readonly id: string; readonly keys: ExecutionKeys }>;
+  /** The key parts recorded with execution `id` (`formed workflow diff`); undefined when it has none. */
+  keysOf?(id: string): Promise<ExecutionKeys | undefined>;
+  /**
+   * Every execution's summary, newest first, without reading step records (`formed workflow
+   * list`). Absent: `listExecutions` reads every execution with `get`.
+   */
+  summaries?(): Promise<ExecutionSummary[]>;
+  /** The file of an execution's log, or of one of its steps' logs, for organizers that keep one. */
+  logPath?(id: string, step?: string): string;
+  /** The cache's entries, for caches that can list them (`formed cache info`, `gc`, `remove`). */
+  inventory?(): CacheInventory;
 }

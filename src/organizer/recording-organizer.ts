@@ -21,6 +21,11 @@ export interface ExecutionRecord {
   writeState(state: ExecutionState): Promise<void>;
   writeStepState(node: StepNode, state: StepState): Promise<void>;
   /**
+   * A step's key is made: called before the cache is asked for its entry, so a record that
+   * names the entries in use (for `formed cache gc`) names this one before it can be read.
+   */
+  stepKeyed?(node: StepNode, fingerprint: string): void;
+  /**
    * Called when a step's result is ready: it ran, or was found in the cache (`node.shouldBeCached`
    * tells whether it is in the cache). `load` reads the value, lazily for a cached step.
    */
@@ -121,7 +126,10 @@ function recordingCallback(record: ExecutionRecord): WorkflowCallback {
     record.executionLog({ level, message, time: new Date() });
   const keys = new ExecutionKeysBuilder();
   return {
-    onStepKey: (_step, node, key) => keys.add(node.name, key, node.key.code),
+    onStepKey: (_step, node, key) => {
+      record.stepKeyed?.(node, key.fingerprint);
+      keys.add(node.name, key, node.key.code);
+    },
     onExecutionStart: async (execution, graph) => {
       note("info", `execution ${execution.id} started (${graph.size} steps)`);
       await record.writeState(execution.state);

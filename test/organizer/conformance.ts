@@ -8,6 +8,7 @@ import { WorkflowGraph } from "../../src/graph/graph.js";
 import { collectMetadata } from "../../src/organizer/metadata.js";
 import type { WorkflowOrganizer } from "../../src/organizer/organizer.js";
 import { type Step, step } from "../../src/step/step.js";
+import { ExecutionRecords } from "../../src/workflow/execution-records.js";
 import { rejection } from "../support/files.js";
 import { registries } from "../support/registries.js";
 
@@ -108,6 +109,52 @@ export function describeOrganizerConformance(name: string, make: () => Promise<O
       expect(again.execution.steps.numbers?.status).toBe("cached");
       expect(again.execution.steps.total?.status).toBe("cached");
       expect((await org.get("two"))?.steps.total?.status).toBe("cached");
+    });
+
+    it("lists its executions newest first with step counts, and diffs two of them", async () => {
+      const org = await organizer();
+      const { steps } = countingSteps();
+      const config = (scale: number) => ({
+        numbers: { type: "numbers", n: 3 },
+        total: { type: "total", xs: ref("numbers"), scale },
+      });
+      await org.run(graph(steps, config(1)).graph, { metadata, executionId: "older" });
+      await org.run(graph(steps, config(5)).graph, { metadata, executionId: "newer" });
+      await org.run(graph(steps, { ...config(1), boom: { type: "boom", after: ref("total") } }).graph, {
+        metadata,
+        executionId: "broken",
+      });
+      const records = ExecutionRecords.of(org);
+      const list = await records.list();
+      expect(list.map((summary) => [summary.id, summary.status])).toEqual([
+        ["broken", "failure"],
+        ["newer", "completed"],
+        ["older", "completed"],
+      ]);
+      expect(list.map((summary) => summary.steps)).toEqual([
+        { total: 3, ran: 0, reused: 2, failed: 1, canceled: 0 },
+        { total: 2, ran: 1, reused: 1, failed: 0, canceled: 0 },
+        { total: 2, ran: 2, reused: 0, failed: 0, canceled: 0 },
+      ]);
+      const diff = await records.diff("older", "newer");
+      expect(diff.steps.map((step) => [step.name, step.result])).toEqual(
+        org.inventory === undefined
+          ? [
+              ["numbers", "unknown"],
+              ["total", "unknown"],
+            ]
+          : [
+              ["numbers", "same-result"],
+              ["total", "different-result"],
+            ],
+      );
+      expect(diff.steps[1]?.differences).toContainEqual({
+        kind: "argument",
+        path: "steps.total.scale",
+        old: 1,
+        new: 5,
+      });
+      expect((await rejection(records.get("nope"))).code).toBe("E_EXECUTION");
     });
 
     it("records a failed step and execution, and keeps what finished before it", async () => {
