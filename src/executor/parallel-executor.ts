@@ -3,6 +3,7 @@ import type { StepNode } from "../graph/step-node.js";
 import type { ResourceRequest } from "./resource-gate.js";
 import { ScheduledExecutor } from "./scheduled-executor.js";
 import type { StepRunner } from "./step-runner.js";
+import { WorkerPlacement } from "./worker/placement.js";
 import type { WorkerProject } from "./worker/protocol.js";
 import { WorkerPool } from "./worker/worker-pool.js";
 
@@ -54,16 +55,25 @@ export class ParallelExecutor extends ScheduledExecutor {
   }
 }
 
-/** A worker takes a step whose result is stored and whose inputs are stored (it reads them from the cache). */
+/**
+ * A worker takes a step whose result is stored and whose inputs are stored (it reads them from
+ * the cache), if it is synchronous and not one of a type known to be too quick to be worth it.
+ */
 function workerRunner(pool: WorkerPool): StepRunner {
+  const placement = new WorkerPlacement();
   return {
-    takes: (node, inputsStored) => inputsStored && node.shouldBeCached && runsInWorker(node),
-    run: (request) => pool.run(request),
+    takes: (node, inputsStored) =>
+      inputsStored &&
+      node.shouldBeCached &&
+      runsInWorker(node) &&
+      (node.registered.step.options.worker === true || placement.prefersWorker(node.type)),
+    run: async (request) => placement.ranInWorker(request.node.type, await pool.run(request)),
+    ranInMainProcess: (node, ms) => placement.ranInMainProcess(node.type, ms),
     close: () => pool.close(),
   };
 }
 
-/** `step({ worker })` decides; by default a synchronous function (or generator) goes to a worker, an async one stays. */
+/** `step({ worker })` decides; by default a synchronous function (or generator) may go to a worker, an async one stays. */
 export function runsInWorker(node: StepNode): boolean {
   const { step } = node.registered;
   if (step.options.worker !== undefined) return step.options.worker;

@@ -218,12 +218,14 @@ export class RunSession {
         construct === undefined ? undefined : (_step, args) => construct(node, args),
       );
       this.#throwIfCanceled();
+      const started = performance.now();
       // A step cannot be stopped from outside; on cancel the run stops waiting for it (whatever
       // it was writing stays in the cache's temporary area and never becomes an entry).
       const value = await this.#unlessInterrupted(
         node,
         runStepFunction(step, args, { cache: this.run.cache, key, forced, context }),
       );
+      this.runner?.ranInMainProcess?.(node, performance.now() - started);
       context.state.status = "completed";
       let digest: Promise<string> | undefined;
       return {

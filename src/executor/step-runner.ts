@@ -25,6 +25,8 @@ export interface StepRunner {
   takes(node: StepNode, inputsStored: boolean): boolean;
   /** Computes the step and stores its result; rejects with the step's failure. */
   run(request: RunnerRequest): Promise<void>;
+  /** A step this runner did not take ran in the main process for `ms` (it may weigh where the next go). */
+  ranInMainProcess?(node: StepNode, ms: number): void;
   /** Stops everything it runs and frees its processes; the run's end. */
   close(): Promise<void>;
 }
@@ -33,7 +35,7 @@ export interface StepRunner {
 export class InputUnusableError extends Error {
   constructor(
     readonly input: string,
-    reason: string,
+    readonly reason: string,
   ) {
     super(`the cached result of "${input}" is not usable: ${reason}`);
     this.name = "InputUnusableError";

@@ -102,7 +102,8 @@ class StepWorker {
       this.#fault = resolve;
     });
     process.channel?.unref();
-    const outcome = await Promise.race([this.#compute(job), faulted]);
+    const started = performance.now();
+    const outcome = await Promise.race([this.#compute(job, started), faulted]);
     this.#fault = undefined;
     this.#current = undefined;
     process.channel?.ref();
@@ -111,14 +112,27 @@ class StepWorker {
     else process.send?.(outcome, () => exit());
   }
 
-  async #compute(job: WorkerJob): Promise<Outcome> {
+  async #compute(job: WorkerJob, started: number): Promise<Outcome> {
     const registered = this.project.steps.get(job.type);
     if (registered === undefined) {
       const message = `step type "${job.type}" is not registered in the worker process (did a module change during the run?)`;
       return { kind: "failed", message };
     }
     const cache = this.project.organizer.cache;
-    const step = { ...job, name: job.step, fn: registered.step.fn, shouldBeCached: true };
+    // How long the step's own function computes (a generator computes while it is stored, so
+    // for one it is the whole job): what the main process weighs against a worker's overhead.
+    let computing = Number.NaN;
+    const original = registered.step.fn;
+    const timed = (args: unknown) => {
+      const before = performance.now();
+      try {
+        return original(args);
+      } finally {
+        computing = performance.now() - before;
+      }
+    };
+    const generator = original.constructor.name === "GeneratorFunction";
+    const step = { ...job, name: job.step, fn: generator ? original : timed, shouldBeCached: true };
     const context = this.#context(job);
     try {
       const args = await stepArguments(
@@ -135,7 +149,7 @@ class StepWorker {
       const key: CacheKey = { fingerprint: job.fingerprint, format: this.#formatOf(job.type) };
       if (job.attachment !== undefined) cache.attach?.(job.fingerprint, job.attachment);
       await runStepFunction(step, args, { cache, key, forced: job.forced, context });
-      return { kind: "done" };
+      return { kind: "done", ms: generator ? performance.now() - started : computing };
     } catch (error) {
       if (error instanceof UnusableInput)
         return { kind: "failed", message: error.message, unusableInput: error.input };

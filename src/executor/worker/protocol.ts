@@ -52,7 +52,8 @@ export type FromWorker =
       readonly message: string;
       readonly detail?: string;
     }
-  | { readonly kind: "done" }
+  /** `ms`: how long the step's function computed in the worker (a generator's: the whole job). */
+  | { readonly kind: "done"; readonly ms: number }
   /** `message`: the step's own error; `whole`: the complete message when it is not "step X failed: <message>". */
   | {
       readonly kind: "failed";

@@ -9,8 +9,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { packageRoot } from "../../common/package-info.js";
-import { SinkLogger } from "../../logging/logger.js";
-import type { StepContext } from "../../step/context.js";
+import { type Logger, SinkLogger } from "../../logging/logger.js";
 import { ExecutionCanceledError } from "../run-fault.js";
 import { StepFailedError } from "../step-computation.js";
 import { InputUnusableError, type RunnerRequest } from "../step-runner.js";
@@ -30,10 +29,16 @@ export interface WorkerPoolOptions extends WorkerProject {
   readonly signal?: AbortSignal;
 }
 
+/** Where a job's log records go: the step's log, and the execution's (a `StepContext` is one). */
+export interface JobLogs {
+  readonly logger: Logger;
+  readonly execution: { readonly logger: Logger };
+}
+
 interface Job {
   readonly step: string;
-  readonly context: StepContext;
-  readonly resolve: () => void;
+  readonly context: JobLogs;
+  readonly resolve: (ms: number) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -77,26 +82,40 @@ export class WorkerPool {
   readonly #idle: Worker[] = [];
   readonly #waiting: Array<{ resolve: (worker: Worker) => void; reject: (error: unknown) => void }> = [];
   #closed = false;
+  /** Workers spawned and not yet ready. */
+  #starting = 0;
 
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
     options.signal?.addEventListener("abort", () => this.#killBusy(), { once: true });
   }
 
-  /** Runs the step in a worker; resolves once its result is stored in the cache. */
-  async run(request: RunnerRequest): Promise<void> {
+  /** Runs the step in a worker; resolves, with how long it took there (ms), once its result is stored in the cache. */
+  run(request: RunnerRequest): Promise<number> {
+    return this.runJob(workerJob(request), request.context);
+  }
+
+  /** Runs `job` in a worker, its log records into `logs`; resolves (with the ms it took) once its result is stored. */
+  async runJob(job: WorkerJob, logs: JobLogs): Promise<number> {
     const worker = await this.#take();
     try {
-      await new Promise<void>((resolve, reject) => {
-        worker.job = { step: request.node.name, context: request.context, resolve, reject };
+      return await new Promise<number>((resolve, reject) => {
+        worker.job = { step: job.step, context: logs, resolve, reject };
         worker.hold(true);
-        const message: ToWorker = { kind: "run", job: workerJob(request) };
+        const message: ToWorker = { kind: "run", job };
         worker.child.send(message);
       });
     } finally {
       worker.job = undefined;
       this.#give(worker);
     }
+  }
+
+  /** Starts every worker process ahead of the first job (a long-lived pool pays their start before any step waits). */
+  async warm(): Promise<void> {
+    const starting: Promise<Worker>[] = [];
+    while (this.#workers.size < this.#options.size) starting.push(this.#started(this.#spawn()));
+    for (const worker of await Promise.all(starting)) this.#give(worker);
   }
 
   /** Kills every worker and waits for them to be gone. */
@@ -111,19 +130,36 @@ export class WorkerPool {
     if (this.#closed) throw new ExecutionCanceledError();
     const idle = this.#idle.pop();
     if (idle !== undefined) return idle;
-    if (this.#workers.size >= this.#options.size) {
+    // One worker starts at a time: steps that finish quickly are done by the first before a
+    // second is ready, and a start costs ~160 ms of CPU the steps would otherwise have.
+    if (this.#workers.size >= this.#options.size || this.#starting > 0) {
       return new Promise<Worker>((resolve, reject) => this.#waiting.push({ resolve, reject }));
     }
     return this.#started(this.#spawn());
   }
 
+  /** Starts one more worker for the steps waiting, if none is starting and there is room. */
+  #spawnForWaiting(): void {
+    if (this.#closed || this.#waiting.length === 0 || this.#starting > 0) return;
+    if (this.#workers.size >= this.#options.size) return;
+    this.#started(this.#spawn()).then(
+      (worker) => this.#give(worker),
+      (error: unknown) => this.#waiting.shift()?.reject(error),
+    );
+  }
+
   async #started(worker: Worker): Promise<Worker> {
+    this.#starting++;
     try {
       await worker.ready;
       return worker;
     } catch (error) {
       this.#workers.delete(worker);
       throw new Error(`a worker process could not start: ${(error as Error).message}`);
+    } finally {
+      this.#starting--;
+      // Steps still waiting once this one is up get the next worker started.
+      queueMicrotask(() => this.#spawnForWaiting());
     }
   }
 
@@ -163,8 +199,7 @@ export class WorkerPool {
       const at = this.#idle.indexOf(worker);
       if (at !== -1) this.#idle.splice(at, 1);
       // A step waiting for a worker gets a new one in place of this one.
-      const waiting = this.#closed ? undefined : this.#waiting.shift();
-      if (waiting !== undefined) this.#started(this.#spawn()).then(waiting.resolve, waiting.reject);
+      this.#spawnForWaiting();
       const job = worker.job;
       if (job === undefined) return;
       if (this.#options.signal?.aborted === true || this.#closed) job.reject(new ExecutionCanceledError());
@@ -184,7 +219,7 @@ export class WorkerPool {
       if (logger instanceof SinkLogger) logger.log(message.level, message.message, message.detail);
       else logger[message.level](message.message);
     } else if (message.kind === "done") {
-      job.resolve();
+      job.resolve(message.ms);
     } else if (message.kind === "failed" && message.unusableInput !== undefined) {
       job.reject(new InputUnusableError(message.unusableInput, message.message));
     } else if (message.kind === "failed") {
@@ -218,7 +253,8 @@ export class WorkerPool {
   }
 }
 
-function workerJob(request: RunnerRequest): WorkerJob {
+/** The job of a request: names and fingerprints only, never values. */
+export function workerJob(request: RunnerRequest): WorkerJob {
   const { node, context } = request;
   return {
     step: node.name,
