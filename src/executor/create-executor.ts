@@ -61,7 +61,9 @@ export function createExecutor(
     ...(keepGoing === undefined ? {} : { keepGoing }),
     ...(options.resources === undefined ? {} : { resources: options.resources }),
   };
-  if (jobs === 1) return new DefaultExecutor(common);
+  // `--jobs 1` is the sequential executor; formed.yml's `{ type: parallel, jobs: 1 }` keeps its
+  // worker process (one step at a time, out of the main process: Ctrl-C stops a CPU-bound step).
+  if (jobs === 1 && (overrides.jobs === 1 || spec.type !== "parallel")) return new DefaultExecutor(common);
   return new ParallelExecutor({
     ...common,
     ...(jobs === undefined ? {} : { jobs }),
