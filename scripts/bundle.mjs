@@ -8,7 +8,8 @@
 // users' step files, which import `formed` (dist/index.js), share the CLI's instances.
 //
 // Left out of the bundle: packages with native code or their own loaders (oxc-parser, tsx,
-// typescript), and those loaded only on some paths (ajv, diff, get-tsconfig).
+// typescript), those loaded only on some paths (ajv, diff, get-tsconfig), and optional peers
+// (the AWS SDK of workflow.remote_cache).
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,7 +33,20 @@ const result = await build({
   format: "esm",
   target: "node20",
   tsconfig: join(root, "tsconfig.build.json"),
-  external: ["oxc-parser", "tsx", "typescript", "ajv", "diff", "get-tsconfig"],
+  external: [
+    "oxc-parser",
+    "tsx",
+    "typescript",
+    "ajv",
+    "diff",
+    "get-tsconfig",
+    // Optional peers, imported only when formed.yml has a workflow.remote_cache.
+    "@aws-sdk/client-s3",
+    "@aws-sdk/lib-storage",
+    // Optional peers, required only by the distributed executor and `formed worker`.
+    "bullmq",
+    "ioredis",
+  ],
   // Bundled CommonJS dependencies (commander, yaml) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __formedCreateRequire } from 'node:module';\nconst require = __formedCreateRequire(import.meta.url);",

@@ -126,8 +126,8 @@ export class FilesystemCache implements WorkflowCache {
   async digest(key: CacheKey): Promise<string | undefined> {
     const known = this.#digests.get(key.fingerprint);
     if (known !== undefined) return known;
-    const manifest = readManifestSync(this.#entryDirectory(key.fingerprint));
-    return manifestMatches(manifest, key) ? contentDigest(manifest.format, manifest.files) : undefined;
+    const manifest = this.manifest(key);
+    return manifest === undefined ? undefined : contentDigest(manifest.format, manifest.files);
   }
 
   async get(key: CacheKey): Promise<unknown> {
@@ -155,15 +155,40 @@ export class FilesystemCache implements WorkflowCache {
 
   async put(key: CacheKey, value: unknown): Promise<unknown> {
     const { fingerprint, format } = key;
-    const entry = this.#entryDirectory(fingerprint);
-    this.#cleaned ??= this.#cleanBeforeFirstPut().catch(() => undefined);
-    await this.#cleaned;
-    const scratch = this.#takeScratchFolder();
-    const temp = scratch ?? join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
+    await this.#cleanOnce();
+    const temp = this.#takeScratchFolder() ?? (await this.scratchFolder(fingerprint));
+    let manifest: Manifest;
     try {
-      if (scratch === undefined) makeTempDirectory(temp);
       await format.write(value, temp, this.#context);
-      const manifest = this.#describe(temp, fingerprint, format.identifier);
+      manifest = this.#describe(temp, fingerprint, format.identifier);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    return this.install(key, temp, manifest);
+  }
+
+  /**
+   * A new empty folder under `.tmp/` to write an entry of `fingerprint` in, then `install` it
+   * (`put` does; so does a remote cache downloading an entry). Named for its owner: what a
+   * killed process leaves there is removed by a later one.
+   */
+  async scratchFolder(fingerprint: string): Promise<string> {
+    checkFingerprint(fingerprint, "filesystem");
+    await this.#cleanOnce();
+    const temp = join(this.directory, TEMP_DIRECTORY, tempName(fingerprint));
+    makeTempDirectory(temp);
+    return temp;
+  }
+
+  /**
+   * Writes `manifest` into `temp` (a scratch folder holding every file it lists, already
+   * checked) and moves it into place as `key`'s entry; returns the value read back from the
+   * entry, ours or the one another process installed first, without verifying it again.
+   */
+  async install(key: CacheKey, temp: string, manifest: Manifest): Promise<unknown> {
+    const entry = this.#entryDirectory(key.fingerprint);
+    try {
       writeFileSync(join(temp, ENTRY_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
         flag: "wx",
       });
@@ -172,9 +197,13 @@ export class FilesystemCache implements WorkflowCache {
       await rm(temp, { recursive: true, force: true });
       throw error;
     }
-    // Read from the entry (ours, or the one another process installed first) without
-    // re-verifying: it was checked when written.
-    return format.read(entry, this.#context);
+    return key.format.read(entry, this.#context);
+  }
+
+  /** The manifest of `key`'s entry when it has one in the key's format (its files unchecked). */
+  manifest(key: CacheKey): Manifest | undefined {
+    const manifest = readManifestSync(this.#entryDirectory(key.fingerprint));
+    return manifestMatches(manifest, key) ? manifest : undefined;
   }
 
   /** Removes the entry: first renamed out of sight (atomic), then deleted. */
@@ -217,6 +246,12 @@ export class FilesystemCache implements WorkflowCache {
   async cleanTemporary(): Promise<number> {
     const locks = removeAbandonedLocks(this.directory, this.#lockOptions);
     return locks + (await removeDeadTempDirectories(this.directory));
+  }
+
+  /** What dead processes left, removed before this process writes its first entry. */
+  #cleanOnce(): Promise<unknown> {
+    this.#cleaned ??= this.#cleanBeforeFirstPut().catch(() => undefined);
+    return this.#cleaned;
   }
 
   /** As cleanTemporary, but `.locks/` only when this process's first lock has not cleaned it already. */

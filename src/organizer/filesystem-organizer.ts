@@ -6,6 +6,8 @@ import { FilesystemCache } from "../cache/filesystem.js";
 import { FilesystemInventory } from "../cache/filesystem-inventory.js";
 import { LiveUses } from "../cache/live-uses.js";
 import { selfOwner } from "../cache/owner.js";
+import { RemoteCache } from "../cache/remote-cache.js";
+import type { S3StoreOptions } from "../cache/s3-store.js";
 import { writeFailure, writeFileAtomicSync, writeJsonAtomic } from "../common/atomic-write.js";
 import { FormedError } from "../errors.js";
 import type { ExecutionKeys } from "../fingerprint/step-key.js";
@@ -40,6 +42,8 @@ export interface FilesystemOrganizerOptions {
   /** The working directory `directory` is relative to. */
   cwd?: string;
   classes?: ClassRegistry;
+  /** A shared S3 store behind the cache (`workflow.remote_cache`). */
+  remoteCache?: S3StoreOptions;
 }
 
 /**
@@ -72,15 +76,19 @@ export class FilesystemOrganizer extends RecordingOrganizer {
   readonly cache: WorkflowCache;
   readonly directory: string;
   readonly #cacheDirectory: string;
+  readonly #remote: RemoteCache | undefined;
 
   constructor(options: FilesystemOrganizerOptions = {}) {
     super();
     this.directory = resolve(options.cwd ?? process.cwd(), options.directory ?? ".formed");
     this.#cacheDirectory = join(this.directory, "cache");
-    this.cache = new FilesystemCache({
+    const local = new FilesystemCache({
       directory: this.#cacheDirectory,
       ...(options.classes === undefined ? {} : { classes: options.classes }),
     });
+    this.#remote =
+      options.remoteCache === undefined ? undefined : new RemoteCache({ local, store: options.remoteCache });
+    this.cache = this.#remote ?? local;
   }
 
   /** The cache's entries, for `formed cache info`, `gc` and `remove`. */
@@ -275,6 +283,8 @@ export class FilesystemOrganizer extends RecordingOrganizer {
       },
       recordResult: async (node: StepNode, fingerprint: string) => {
         if (!node.shouldBeCached) return;
+        // A result computed while the shared store was down is uploaded now.
+        await this.#remote?.publish({ fingerprint, format: node.format });
         const entry = this.cache.entryPath?.(fingerprint);
         if (entry === undefined) return;
         index.results[node.name] = relative(dir, entry).split(sep).join("/");

@@ -12,6 +12,30 @@ const componentSchema = {
   properties: { type: { description: "a string naming the type", type: "string" } },
 } as const;
 
+/** `workflow.remote_cache`: a shared store behind the local cache (see src/cache/remote-cache.ts). */
+const remoteCacheSchema = {
+  description: 'a mapping with "type: s3" and a "bucket"',
+  type: "object",
+  additionalProperties: false,
+  required: ["type", "bucket"],
+  properties: {
+    type: { description: "the store type", enum: ["s3"] },
+    bucket: {
+      description: "an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)",
+      type: "string",
+      pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+    },
+    prefix: { description: 'a key prefix such as "team/formed/"', type: "string" },
+    endpoint: {
+      description: "an http(s):// URL of an S3-compatible store",
+      type: "string",
+      pattern: "^https?://[^\\s/]+",
+    },
+    region: { description: "an AWS region name", type: "string", minLength: 1 },
+    force_path_style: { description: "true or false", type: "boolean" },
+  },
+} as const;
+
 export const settingsSchema = {
   $schema: "http://json-schema.org/draft-07/schema#",
   title: "formed.yml",
@@ -20,12 +44,13 @@ export const settingsSchema = {
   additionalProperties: false,
   properties: {
     workflow: {
-      description: "a mapping with organizer and executor",
+      description: "a mapping with organizer, executor and remote_cache",
       type: "object",
       additionalProperties: false,
       properties: {
         organizer: componentSchema,
         executor: componentSchema,
+        remote_cache: remoteCacheSchema,
       },
     },
     required_modules: {

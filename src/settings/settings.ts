@@ -15,10 +15,24 @@ export interface ComponentSettings {
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
+/** `workflow.remote_cache`: an S3 (or S3-compatible) store shared behind the local cache. */
+export interface RemoteCacheSettings {
+  type: "s3";
+  bucket: string;
+  /** "" or a prefix ending in "/" (normalized). */
+  prefix: string;
+  /** Default: the AWS SDK's (AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else Amazon S3). */
+  endpoint?: string;
+  /** Default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1. */
+  region?: string;
+  /** Bucket in the path rather than the host name (most S3-compatible stores want it). */
+  forcePathStyle: boolean;
+}
+
 export interface FormedSettings {
   /** Absolute path of the settings file that was read; absent when the defaults were used. */
   file?: string;
-  workflow: { organizer: ComponentSettings; executor: ComponentSettings };
+  workflow: { organizer: ComponentSettings; executor: ComponentSettings; remoteCache?: RemoteCacheSettings };
   /** As written (package names or paths); relative paths are relative to the settings file's directory. */
   requiredModules: string[];
   /** Values already turned into strings, ready for process.env. */
@@ -35,10 +49,23 @@ export interface LoadSettingsOptions {
 
 /** The settings file as written, after validation. */
 interface RawSettings {
-  workflow?: { organizer?: string | ComponentSettings; executor?: string | ComponentSettings };
+  workflow?: {
+    organizer?: string | ComponentSettings;
+    executor?: string | ComponentSettings;
+    remote_cache?: RawRemoteCache;
+  };
   required_modules?: string[];
   environment?: Record<string, string | number | boolean>;
   logging?: { level?: LogLevel; file?: string };
+}
+
+interface RawRemoteCache {
+  type: "s3";
+  bucket: string;
+  prefix?: string;
+  endpoint?: string;
+  region?: string;
+  force_path_style?: boolean;
 }
 
 const DEFAULT_FILE_NAMES = ["formed.yml", "formed.yaml"];
@@ -66,11 +93,13 @@ export async function loadSettings(options: LoadSettingsOptions): Promise<Formed
   for (const [name, value] of Object.entries(raw.environment ?? {})) environment[name] = String(value);
   const logging: FormedSettings["logging"] = { level: raw.logging?.level ?? defaults.logging.level };
   if (raw.logging?.file !== undefined) logging.file = raw.logging.file;
+  const remoteCache = raw.workflow?.remote_cache;
   return {
     file,
     workflow: {
       organizer: component(raw.workflow?.organizer) ?? defaults.workflow.organizer,
       executor: component(raw.workflow?.executor) ?? defaults.workflow.executor,
+      ...(remoteCache === undefined ? {} : { remoteCache: remoteCacheSettings(remoteCache) }),
     },
     requiredModules: raw.required_modules ?? [],
     environment,
@@ -203,6 +232,12 @@ function toIssue(error: ErrorObject): ConfigIssue {
         .join(", ");
       return { path, message: `expected one of ${allowed}, got ${describeValue(error.data)}` };
     }
+    case "pattern":
+    case "minLength":
+      return {
+        path,
+        message: `expected ${parent.description ?? "another value"}, got ${describeValue(error.data)}`,
+      };
     case "type": {
       const expected = parent.description ?? `a ${String((error.params as { type: unknown }).type)}`;
       return { path, message: `expected ${expected}, got ${describeValue(error.data)}` };
@@ -228,4 +263,17 @@ function join(path: string, key: string): string {
 function component(value: string | ComponentSettings | undefined): ComponentSettings | undefined {
   if (value === undefined) return undefined;
   return typeof value === "string" ? { type: value } : { ...value };
+}
+
+function remoteCacheSettings(raw: RawRemoteCache): RemoteCacheSettings {
+  // Keys are "<prefix><name>": a prefix is a folder, whether or not it was written with its "/".
+  const prefix = (raw.prefix ?? "").replace(/^\/+/, "");
+  return {
+    type: raw.type,
+    bucket: raw.bucket,
+    prefix: prefix === "" || prefix.endsWith("/") ? prefix : `${prefix}/`,
+    ...(raw.endpoint === undefined ? {} : { endpoint: raw.endpoint }),
+    ...(raw.region === undefined ? {} : { region: raw.region }),
+    forcePathStyle: raw.force_path_style ?? false,
+  };
 }

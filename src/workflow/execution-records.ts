@@ -13,7 +13,7 @@ import {
   type RetentionPolicy,
 } from "../organizer/cache-retention.js";
 import { type CacheInfo, cacheInfo } from "../organizer/cache-usage.js";
-import { createOrganizer } from "../organizer/create-organizer.js";
+import { organizerOfSettings } from "../organizer/create-organizer.js";
 import { diffExecutions, type ExecutionDiff } from "../organizer/execution-diff.js";
 import type { ExecutionSummary } from "../organizer/execution-summary.js";
 import { listExecutions, requireExecution, requireInventory } from "../organizer/list-executions.js";
@@ -32,13 +32,7 @@ export class ExecutionRecords {
       ...(options.settingsFile === undefined ? {} : { file: options.settingsFile }),
     });
     applyEnvironment(settings);
-    return new ExecutionRecords(
-      createOrganizer(settings.workflow.organizer, {
-        cwd,
-        classes: new ClassRegistry(),
-        ...(settings.file === undefined ? {} : { settingsFile: settings.file }),
-      }),
-    );
+    return new ExecutionRecords(organizerOfSettings(settings, { cwd, classes: new ClassRegistry() }));
   }
 
   /** The records of an organizer in hand (a loaded project's, a memory organizer). */

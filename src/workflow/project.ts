@@ -19,7 +19,7 @@ import { fileSink, type LogSink } from "../logging/logger.js";
 import { importModuleFrom, loadRequiredModules } from "../modules/load-modules.js";
 import type { LoadedModule } from "../modules/loaded-module.js";
 import type { ArchivedExecution } from "../organizer/archive.js";
-import { createOrganizer } from "../organizer/create-organizer.js";
+import { organizerOfSettings } from "../organizer/create-organizer.js";
 import { collectMetadata, type GitInfo, readGitInfo } from "../organizer/metadata.js";
 import type { OrganizerRunResult, WorkflowOrganizer } from "../organizer/organizer.js";
 import { applyEnvironment, type FormedSettings, loadSettings } from "../settings/settings.js";
@@ -144,8 +144,7 @@ export class WorkflowProject {
     const settingsFile = settings.file;
     const context = settingsFile === undefined ? {} : { settingsFile };
     const classes = new ClassRegistry();
-    const organizer =
-      options.organizer ?? createOrganizer(settings.workflow.organizer, { cwd, classes, ...context });
+    const organizer = options.organizer ?? organizerOfSettings(settings, { cwd, classes });
     const executor = createExecutor(
       settings.workflow.executor,
       WorkflowProject.#executorContextOf(cwd, settings),

@@ -323,7 +323,9 @@ describe("createExecutor", () => {
     );
     // formed.yml's parallel executor with one job keeps its worker process; only --jobs 1 is sequential.
     expect(createExecutor({ type: "parallel", jobs: 1 }, context)).toBeInstanceOf(ParallelExecutor);
-    expect(createExecutor({ type: "parallel", jobs: 1 }, context, { jobs: 1 })).toBeInstanceOf(DefaultExecutor);
+    expect(createExecutor({ type: "parallel", jobs: 1 }, context, { jobs: 1 })).toBeInstanceOf(
+      DefaultExecutor,
+    );
     // --jobs overrides formed.yml either way.
     expect(createExecutor({ type: "parallel", jobs: 4 }, context, { jobs: 1 })).toBeInstanceOf(
       DefaultExecutor,

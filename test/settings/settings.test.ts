@@ -126,7 +126,10 @@ describe("loadSettings", () => {
         path: "colour",
         message: 'unknown key; expected one of "workflow", "required_modules", "environment", "logging"',
       },
-      { path: "workflow.scheduler", message: 'unknown key; expected one of "organizer", "executor"' },
+      {
+        path: "workflow.scheduler",
+        message: 'unknown key; expected one of "organizer", "executor", "remote_cache"',
+      },
       {
         path: "workflow.organizer",
         message: 'expected a type name or an object with a "type", got number 3',
@@ -148,6 +151,66 @@ describe("loadSettings", () => {
     ]);
     expect((await settingsIssues("- a\n- b\n")).issues).toEqual([
       { path: "", message: "expected a mapping of settings, got array of length 2" },
+    ]);
+  });
+});
+
+describe("workflow.remote_cache", () => {
+  const remoteCacheOf = async (yaml: string) => {
+    const dir = tempDir();
+    write(dir, "formed.yml", yaml);
+    return (await loadSettings({ cwd: dir })).workflow.remoteCache;
+  };
+
+  it("is read with its defaults, the prefix made a folder", async () => {
+    expect(
+      await remoteCacheOf("workflow:\n  remote_cache: { type: s3, bucket: team-cache, prefix: /formed }\n"),
+    ).toEqual({
+      type: "s3",
+      bucket: "team-cache",
+      prefix: "formed/",
+      forcePathStyle: false,
+    });
+    const full =
+      "workflow:\n  remote_cache: { type: s3, bucket: b.c-d, endpoint: 'http://127.0.0.1:9000', region: eu-west-1, force_path_style: true }\n";
+    expect(await remoteCacheOf(full)).toEqual({
+      type: "s3",
+      bucket: "b.c-d",
+      prefix: "",
+      endpoint: "http://127.0.0.1:9000",
+      region: "eu-west-1",
+      forcePathStyle: true,
+    });
+  });
+
+  it("reports each wrong value with its path", async () => {
+    const error = await settingsIssues(
+      "workflow:\n  remote_cache: { type: gcs, bucket: AB, endpoint: 's3.local', region: '', force_path_style: 1, acl: private }\n",
+    );
+    expect(error.issues).toEqual([
+      {
+        path: "workflow.remote_cache.acl",
+        message:
+          'unknown key; expected one of "type", "bucket", "prefix", "endpoint", "region", "force_path_style"',
+      },
+      { path: "workflow.remote_cache.type", message: 'expected one of "s3", got string "gcs"' },
+      {
+        path: "workflow.remote_cache.bucket",
+        message:
+          'expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens), got string "AB"',
+      },
+      {
+        path: "workflow.remote_cache.endpoint",
+        message: 'expected an http(s):// URL of an S3-compatible store, got string "s3.local"',
+      },
+      { path: "workflow.remote_cache.region", message: 'expected an AWS region name, got string ""' },
+      { path: "workflow.remote_cache.force_path_style", message: "expected true or false, got number 1" },
+    ]);
+    expect((await settingsIssues("workflow:\n  remote_cache: { type: s3 }\n")).issues).toEqual([
+      {
+        path: "workflow.remote_cache.bucket",
+        message: "missing; expected an S3 bucket name (3 to 63 lowercase letters, digits, dots and hyphens)",
+      },
     ]);
   });
 });
@@ -184,6 +247,7 @@ describe("the precompiled settings validator", () => {
       { required_modules: ["./steps.ts"], workflow: { organizer: "memory" } },
       { required_modules: "./steps.ts", workflow: { organizer: 3 }, colour: 1 },
       { logging: { level: "loud" }, environment: { A: [1] } },
+      { workflow: { remote_cache: { type: "s3", bucket: "Bad_Name", endpoint: "x", force_path_style: 2 } } },
     ];
     for (const sample of samples) {
       expect(precompiled(sample)).toBe(compiled(sample));

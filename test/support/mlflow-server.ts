@@ -5,14 +5,14 @@
  *
  * `npx tsx test/support/mlflow-server.ts install` installs it ahead of the tests (.ci/run does).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import { freePort, stopProcess, waitForHealth } from "./server-process.js";
 import { testCacheRoot } from "./test-cache.js";
 
 /** The newest MLflow whose every dependency (mlflow-skinny, mlflow-tracing) is on PyPI. */
@@ -118,7 +118,7 @@ export async function startMlflowServer(
   child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
   const stop = () => stopProcess(child);
   try {
-    await waitForHealth(uri, child, output);
+    await waitForHealth("mlflow server", `${uri}/health`, child, output);
   } catch (error) {
     await stop();
     writeFileSync(logFile, output.join(""));
@@ -137,55 +137,6 @@ export async function startMlflowServer(
       await rm(directory, { recursive: true, force: true });
     },
   };
-}
-
-async function waitForHealth(uri: string, child: ChildProcess, output: string[]): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`mlflow server exited with ${child.exitCode}:\n${output.join("").slice(-3000)}`);
-    }
-    try {
-      const response = await fetch(`${uri}/health`);
-      if (response.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(200);
-  }
-  throw new Error(`mlflow server at ${uri} was not healthy after 120 s:\n${output.join("").slice(-3000)}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  try {
-    process.kill(-child.pid, "SIGTERM");
-  } catch {
-    return;
-  }
-  const timeout = sleep(10_000).then(() => "timeout");
-  if ((await Promise.race([exited, timeout])) === "timeout") {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // Gone in the meantime.
-    }
-    await exited;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address !== null ? resolve(address.port) : reject(),
-      );
-    });
-  });
 }
 
 if (process.argv[2] === "install" && process.argv[1]?.endsWith("mlflow-server.ts")) {

