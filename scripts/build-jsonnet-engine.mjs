@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const sourceDir = join(root, "engine", "jsonnet");
-const sources = ["main.go", "go.mod", "go.sum"].map((name) => join(sourceDir, name));
+const sources = ["main.go", "locate.go", "go.mod", "go.sum"].map((name) => join(sourceDir, name));
 
 /** The builds: this machine's binary, and the wasm fallback. */
 const targets = [

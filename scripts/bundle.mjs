@@ -40,6 +40,8 @@ const result = await build({
     "ajv",
     "diff",
     "get-tsconfig",
+    // Its UMD build requires its own files at run time; imported only by `check --format json`.
+    "jsonc-parser",
     // Optional peers, imported only when formed.yml has a workflow.remote_cache.
     "@aws-sdk/client-s3",
     "@aws-sdk/lib-storage",

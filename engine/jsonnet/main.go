@@ -5,11 +5,13 @@
 // Request (stdin, JSON):
 //
 //	{"filename": "...", "code": "..." | null, "extVars": {...}, "extCodes": {...},
-//	 "tlaVars": {...}, "tlaCodes": {...}, "jpath": [...], "maxStack": 500}
+//	 "tlaVars": {...}, "tlaCodes": {...}, "jpath": [...], "maxStack": 500,
+//	 "locate": ["steps.a.x", ...]}   (optional: find these paths in the source, evaluate nothing)
 //
 // Response (stdout, JSON), one of:
 //
 //	{"ok": true, "json": "<manifested JSON>"}
+//	{"ok": true, "locations": [{"path", "found", "file", "line", "column", ...}, ...]}
 //	{"ok": false, "error": "<go-jsonnet error text with file:line:col>"}
 package main
 
@@ -34,12 +36,16 @@ type request struct {
 	TlaCodes map[string]string `json:"tlaCodes"`
 	Jpath    []string          `json:"jpath"`
 	MaxStack int               `json:"maxStack"`
+	// Locate: config paths to find in the source instead of evaluating (see locate.go).
+	Locate []string `json:"locate"`
 }
 
 type response struct {
 	Ok    bool   `json:"ok"`
 	JSON  string `json:"json,omitempty"`
 	Error string `json:"error,omitempty"`
+	// Locations: the answer to a request with "locate", one per path.
+	Locations []location `json:"locations,omitempty"`
 }
 
 func answer(r response) {
@@ -112,6 +118,15 @@ func main() {
 	}
 	for k, v := range req.TlaCodes {
 		vm.TLACode(k, v)
+	}
+	if req.Locate != nil {
+		locations, err := locatePaths(vm, req.Filename, req.Code, req.Locate)
+		if err != nil {
+			answer(response{Error: err.Error()})
+			return
+		}
+		answer(response{Ok: true, Locations: locations})
+		return
 	}
 	var result string
 	if req.Code != nil {

@@ -144,7 +144,15 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
     workflow
       .command("check")
       .description("report every problem of a config (types included) without running anything")
-      .argument("<config>", "workflow config (.jsonnet or .json)"),
+      .argument("<config>", "workflow config (.jsonnet or .json)")
+      .addOption(
+        new Option(
+          "--format <format>",
+          "json: every problem as JSON on stdout, with file, line and column (for editors and CI)",
+        )
+          .choices(["human", "json"])
+          .default("human"),
+      ),
   ).action(async (config: string, options) => setExit(await checkCommand(terminal, config, options)));
 
   workflow

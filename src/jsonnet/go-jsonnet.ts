@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { FormedError } from "../errors.js";
-import type { JsonnetEngine, JsonnetOptions } from "./engine.js";
+import type { JsonnetEngine, JsonnetOptions, PathLocation } from "./engine.js";
 import { type EngineLocation, locateJsonnetEngine } from "./engine-locator.js";
+import { pathLocationsFromEngine } from "./source-locations.js";
 
 export interface GoJsonnetEngineOptions {
   /** Path of the formed-jsonnet binary; default: found by `locateJsonnetEngine` (FORMED_JSONNET_ENGINE, the platform package, engine/bin, the wasm build). */
@@ -23,9 +24,13 @@ interface EngineRequest {
   tlaCodes: Record<string, string>;
   jpath: string[];
   maxStack: number;
+  /** Paths to find in the source instead of evaluating (an engine older than this evaluates). */
+  locate?: readonly string[];
 }
 
-type EngineResponse = { ok: true; json: string } | { ok: false; error: string };
+type EngineResponse =
+  | { ok: true; json?: string; locations?: readonly unknown[] }
+  | { ok: false; error: string };
 
 const BUILD_HINT =
   "Set FORMED_JSONNET_ENGINE to an existing formed-jsonnet binary (or unset it), or run `npm run build` in a clone of formed (needs Go 1.24+).";
@@ -82,6 +87,17 @@ export class GoJsonnetEngine implements JsonnetEngine {
   evaluateSnippet(filename: string, code: string, options: JsonnetOptions = {}): Promise<unknown> {
     // A byte order mark pasted along with the code: go-jsonnet's lexer rejects it.
     return this.run(this.request(filename, code.replace(/^\uFEFF/, ""), options));
+  }
+
+  /** undefined when the engine is older than `locate` requests (it evaluated instead). */
+  async locatePaths(
+    file: string,
+    paths: readonly string[],
+    options: JsonnetOptions = {},
+  ): Promise<PathLocation[] | undefined> {
+    if (paths.length === 0) return [];
+    const answer = await this.run({ ...this.request(file, null, options), locate: paths });
+    return pathLocationsFromEngine(answer);
   }
 
   private request(filename: string, code: string | null, options: JsonnetOptions): EngineRequest {
@@ -199,8 +215,12 @@ export class GoJsonnetEngine implements JsonnetEngine {
         }
         settled = true;
         if (timer !== undefined) clearTimeout(timer);
+        if (request.locate !== undefined) {
+          resolve(response.locations);
+          return;
+        }
         try {
-          resolve(JSON.parse(response.json));
+          resolve(JSON.parse(response.json ?? ""));
         } catch (error) {
           reject(
             new FormedError("E_JSONNET", `the Jsonnet engine returned invalid JSON for ${what}`, {
@@ -247,6 +267,8 @@ function parseResponse(output: string): EngineResponse | undefined {
     if (typeof value !== "object" || value === null) return undefined;
     const record = value as Record<string, unknown>;
     if (record.ok === true && typeof record.json === "string") return { ok: true, json: record.json };
+    if (record.ok === true && Array.isArray(record.locations))
+      return { ok: true, locations: record.locations };
     if (record.ok !== true && typeof record.error === "string") return { ok: false, error: record.error };
     return undefined;
   } catch {

@@ -4,66 +4,83 @@
  * `validateStepArguments` (same key mapping, same Registrable choices, same module references)
  * and is never stricter: a config the validator accepts validates against it. The validator
  * remains the judge (it checks what JSON Schema says awkwardly, like "*" versus named keys).
+ * Shaped for VS Code's JSON language service: see editor-shapes.ts.
  */
 import {
   acceptsModuleReference,
   classOf,
-  constructorKeys,
   isRequired,
   type ObjectType,
-  ownRegisteredNames,
-  positionalParameters,
   resolveNamed,
-  selectsByType,
-  takesTypeKey,
 } from "../construct/definitions.js";
 import { ISO_DATE_PATTERN } from "../construct/iso-date.js";
-import { MODULE_REFERENCE_PATTERN } from "../construct/module-reference.js";
-import type {
-  ClassDescription,
-  ProjectTypes,
-  PropertyDescription,
-  StepTypeDescription,
-  TypeDescription,
+import {
+  type ProjectTypes,
+  type PropertyDescription,
+  type StepTypeDescription,
+  type TypeDescription,
+  withoutUndefined,
 } from "../types/type-description.js";
-
-type Schema = Record<string, unknown>;
+import {
+  classSchema,
+  MODULE_REFERENCE_REF,
+  MODULE_REFERENCE_TYPE,
+  REF_DOC,
+  STEP_REF_REF,
+  type ValueSchemas,
+} from "./class-schema.js";
+import { annotations, type Schema, type TypeChoice, typeEnum, whenType } from "./editor-shapes.js";
+import { stepSignature, typeLabel } from "./type-label.js";
 
 export const JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema";
 
-/** The `$defs` entry every value position accepts besides its own type. */
+/**
+ * The `$defs` entry every value position accepts besides its own type. No description of its
+ * own: the service shows the first one it meets, so the argument's would be hidden by it.
+ */
 const REF_SCHEMA: Schema = {
-  description: "A reference to another step's result, or a field of it: 'NAME' or 'NAME.field.sub'.",
   type: "object",
-  properties: { type: { const: "ref" }, ref: { type: "string" } },
+  properties: {
+    type: { const: "ref", ...annotations(REF_DOC) },
+    ref: {
+      type: "string",
+      ...annotations("The step's name, or `NAME.field.sub` for a field of its result."),
+    },
+  },
   required: ["type", "ref"],
   additionalProperties: false,
 };
 
 const MODULE_REFERENCE_SCHEMA: Schema = {
-  description:
-    "Any exported class or function: 'package:Export', './relative/path.ts:Export' or 'node:url:URL', with its arguments as keys or positional in \"*\". Checked when it is imported.",
   type: "object",
   properties: {
-    type: { type: "string", pattern: MODULE_REFERENCE_PATTERN },
-    "*": { type: "array" },
+    type: {
+      ...MODULE_REFERENCE_TYPE,
+      ...annotations(
+        "Any exported class or function: 'package:Export', './relative/path.ts:Export' or 'node:url:URL', with its arguments as keys or positional in \"*\". Checked when it is imported.",
+      ),
+    },
+    "*": { type: "array", ...annotations("Positional arguments.") },
   },
   required: ["type"],
 };
 
 export function projectJsonSchema(types: ProjectTypes): object {
   const generator = new SchemaGenerator(types);
-  const alternatives = Object.values(types.steps).map((step) => ({ $ref: generator.stepRef(step) }));
+  const steps = Object.values(types.steps);
   return {
     $schema: JSON_SCHEMA_DRAFT,
     title: "formed workflow config",
     type: "object",
     properties: {
-      $schema: { type: "string" },
+      $schema: {
+        type: "string",
+        ...annotations("This file's JSON Schema, written by `formed workflow schema --output FILE`."),
+      },
       steps: {
         type: "object",
-        description: "Step name -> { type: registered step, ...its arguments }.",
-        additionalProperties: alternatives.length === 0 ? false : { oneOf: alternatives },
+        ...annotations("Step name -> { type: registered step, ...its arguments }."),
+        additionalProperties: steps.length === 0 ? false : { $ref: generator.anyStepRef(steps) },
       },
     },
     required: ["steps"],
@@ -72,38 +89,58 @@ export function projectJsonSchema(types: ProjectTypes): object {
   };
 }
 
-class SchemaGenerator {
+class SchemaGenerator implements ValueSchemas {
   readonly defs: Record<string, Schema> = { ref: REF_SCHEMA, moduleReference: MODULE_REFERENCE_SCHEMA };
   /** Definition key (id, partial or not) -> $defs name. */
   private readonly names = new Map<string, string>();
 
-  constructor(private readonly types: ProjectTypes) {}
+  constructor(readonly types: ProjectTypes) {}
 
-  stepRef(step: StepTypeDescription): string {
-    return this.define(`step\0${step.name}`, `step.${step.name}`, () => this.stepSchema(step));
+  /** Any step: `type` one of the registered steps, the other keys those of the step it names. */
+  anyStepRef(steps: readonly StepTypeDescription[]): string {
+    return this.define("steps", "step", () => {
+      const choices: TypeChoice[] = steps.map((step) => ({
+        name: step.name,
+        doc: step.description,
+        detail: `\`${stepSignature(this.types, step)}\``,
+      }));
+      return {
+        type: "object",
+        properties: {
+          type: { ...annotations("The registered step this entry runs."), ...typeEnum(choices) },
+        },
+        required: ["type"],
+        allOf: steps.map((step) => whenType(step.name, { $ref: this.stepRef(step) })),
+      };
+    });
   }
 
-  private stepSchema(step: StepTypeDescription): Schema {
-    const typeProperty = { type: { const: step.name } };
-    const schema: Schema = { type: "object" };
-    if (step.description !== undefined) schema.description = step.description;
-    const parameter = step.parameter === undefined ? undefined : resolveNamed(this.types, step.parameter);
-    if (parameter?.kind === "object") {
-      const object = this.objectSchema(parameter, false);
-      return {
-        ...schema,
-        ...object,
-        properties: { ...typeProperty, ...(object.properties as Schema) },
-        required: ["type", ...((object.required as string[] | undefined) ?? [])],
-      };
+  /** One step's keys besides `type` (listed as `true` so that `additionalProperties` lets it be). */
+  private stepRef(step: StepTypeDescription): string {
+    return this.define(`step\0${step.name}`, `step.${step.name}`, () => ({
+      type: "object",
+      ...annotations(step.description, `\`${stepSignature(this.types, step)}\``),
+      ...this.stepArguments(step),
+    }));
+  }
+
+  private stepArguments(step: StepTypeDescription): Schema {
+    const typeKey = { type: true };
+    if (step.parameter === undefined) return { properties: typeKey, additionalProperties: false };
+    const parameter = resolveNamed(this.types, step.parameter);
+    switch (parameter.kind) {
+      case "object": {
+        const object = this.objectSchema(parameter, false);
+        return { ...object, properties: { ...typeKey, ...(object.properties as Schema) } };
+      }
+      case "record":
+      case "map":
+        // Every key is an argument of the value type (a Map's object form: keys are strings).
+        return { properties: typeKey, additionalProperties: this.value(parameter.value) };
+      default:
+        // A parameter not described as an object: anything besides `type`.
+        return { properties: typeKey };
     }
-    // No parameter: only `type`. A parameter not described as an object: anything besides `type`.
-    return {
-      ...schema,
-      properties: typeProperty,
-      required: ["type"],
-      additionalProperties: parameter === undefined ? false : {},
-    };
   }
 
   /** `$defs` entry created on first use; recursion finds the name already taken. */
@@ -124,7 +161,7 @@ class SchemaGenerator {
   value(type: TypeDescription, partial = false): Schema {
     const schema = this.typeSchema(type, partial);
     if (Object.keys(schema).length === 0) return schema;
-    return { anyOf: [schema, { $ref: "#/$defs/ref" }] };
+    return { anyOf: [schema, { $ref: STEP_REF_REF }] };
   }
 
   typeSchema(type: TypeDescription, partial: boolean): Schema {
@@ -172,16 +209,14 @@ class SchemaGenerator {
         return { type: "string", pattern: ISO_DATE_PATTERN, description: "An ISO 8601 date or date-time." };
       case "object": {
         const object = this.objectSchema(type, partial);
-        return acceptsModuleReference(type)
-          ? { anyOf: [object, { $ref: "#/$defs/moduleReference" }] }
-          : object;
+        return acceptsModuleReference(type) ? { anyOf: [object, { $ref: MODULE_REFERENCE_REF }] } : object;
       }
       case "class": {
         const cls = classOf(this.types, type.id);
         if (cls === undefined) return {};
         return {
           $ref: this.define(`class\0${type.id}\0${partial}`, `${cls.name}${partial ? ".partial" : ""}`, () =>
-            this.classSchema(cls, type.id, partial),
+            classSchema(this, cls, type.id, partial),
           ),
         };
       }
@@ -193,12 +228,9 @@ class SchemaGenerator {
           $ref: this.define(
             `named\0${type.id}\0${partial}`,
             `${definition.name}${partial ? ".partial" : ""}`,
-            () => {
-              const schema = this.typeSchema(definition.type, partial);
-              return definition.description === undefined
-                ? schema
-                : { description: definition.description, ...schema };
-            },
+            // Its doc comment goes to the positions of this type (`property`), not here: the
+            // service shows the first description it meets, which would hide an argument's own.
+            () => ({ title: definition.name, ...this.typeSchema(definition.type, partial) }),
           ),
         };
       }
@@ -207,7 +239,7 @@ class SchemaGenerator {
         return this.typeSchema(type.target, true);
       case "function":
       case "builtin":
-        return { $ref: "#/$defs/moduleReference" };
+        return { $ref: MODULE_REFERENCE_REF };
       default:
         return {};
     }
@@ -237,12 +269,27 @@ class SchemaGenerator {
     return { description: "An object, or an array of [key, value] pairs.", anyOf: [objectForm, pairForm] };
   }
 
-  private property(property: PropertyDescription): Schema {
+  /**
+   * An argument or a constructor key: its doc comment (else its type's), its type as text, its
+   * default. Hover on the key, or on a ref in its place, shows these.
+   */
+  property(property: PropertyDescription): Schema {
+    const optional = property.optional || property.default !== undefined ? "?" : "";
+    const initial = property.default === undefined ? "" : ` = ${JSON.stringify(property.default)}`;
+    const detail = `\`${property.name}${optional}: ${typeLabel(this.types, property.type)}${initial}\``;
     const schema = this.value(property.type);
-    const annotations: Schema = {};
-    if (property.description !== undefined) annotations.description = property.description;
-    if (property.default !== undefined) annotations.default = property.default;
-    return { ...annotations, ...schema };
+    return {
+      ...schema,
+      ...annotations(property.description ?? this.typeDoc(property.type), detail),
+      ...(property.default === undefined ? {} : { default: property.default }),
+    };
+  }
+
+  /** The doc comment of a class or named type. */
+  private typeDoc(type: TypeDescription): string | undefined {
+    const resolved = withoutUndefined(type);
+    if (resolved.kind !== "class" && resolved.kind !== "named") return undefined;
+    return this.types.definitions[resolved.id]?.description;
   }
 
   private objectSchema(object: ObjectType, partial: boolean): Schema {
@@ -254,79 +301,6 @@ class SchemaGenerator {
       additionalProperties: object.additional === undefined ? false : this.value(object.additional),
     };
     if (required.length > 0) schema.required = required;
-    return schema;
-  }
-
-  /** The alternatives a class position takes: its own arguments, registered subclasses, modules. */
-  private classSchema(cls: ClassDescription, id: string, partial: boolean): Schema {
-    const alternatives: Schema[] = [];
-    const annotations: Schema = { title: cls.name };
-    if (cls.description !== undefined) annotations.description = cls.description;
-    if (selectsByType(cls)) {
-      for (const [name, subclassId] of Object.entries(cls.registered ?? {})) {
-        const subclass = classOf(this.types, subclassId);
-        if (subclass !== undefined)
-          alternatives.push(this.argumentsSchema(subclass, partial, { const: name }));
-      }
-      const own = ownRegisteredNames(this.types, id);
-      if (!cls.abstract) {
-        alternatives.push(this.argumentsSchema(cls, partial, undefined));
-        if (own.length > 0) alternatives.push(this.argumentsSchema(cls, partial, { enum: own }));
-      }
-      alternatives.push({ $ref: "#/$defs/moduleReference" });
-      // Distinct `type` values keep the alternatives apart.
-      return { ...annotations, oneOf: alternatives };
-    }
-    if (!cls.abstract) alternatives.push(this.argumentsSchema(cls, partial, undefined));
-    if (!takesTypeKey(cls)) alternatives.push({ $ref: "#/$defs/moduleReference" });
-    return { ...annotations, anyOf: alternatives };
-  }
-
-  /** A class's constructor keys, with a `type` discriminator when one is given. */
-  private argumentsSchema(
-    cls: ClassDescription,
-    partial: boolean,
-    discriminator: Schema | undefined,
-  ): Schema {
-    const keys = constructorKeys(cls);
-    const parameters = positionalParameters(keys);
-    // prefixItems must not be empty: a constructor without parameters takes an empty "*".
-    const positional: Schema =
-      parameters.length === 0
-        ? { type: "array", description: "Positional constructor arguments (none).", maxItems: 0 }
-        : {
-            type: "array",
-            description: "Positional constructor arguments.",
-            prefixItems: parameters.map((parameter) => this.value(parameter.type)),
-            items: false,
-          };
-    const properties: Record<string, Schema> = {};
-    if (discriminator !== undefined) properties.type = discriminator;
-    const named = keys.mode === "options" ? keys.object.properties : keys.parameters;
-    for (const property of named) properties[property.name] = this.property(property);
-    const required = named.filter(isRequired).map((p) => p.name);
-    properties["*"] = positional;
-    const schema: Schema = {
-      type: "object",
-      properties,
-      additionalProperties: false,
-    };
-    if (cls.description !== undefined) schema.description = cls.description;
-    if (discriminator !== undefined) schema.required = ["type"];
-    if (!partial && required.length > 0) {
-      // Required keys may come positionally in "*"; an optional options object may be left out.
-      const fixed = discriminator === undefined ? 0 : 1;
-      // Each branch names its required keys in `properties` too, as ajv's strictRequired asks.
-      const requiring = (keys: string[]): Schema => ({
-        properties: Object.fromEntries(keys.map((key) => [key, true])),
-        required: keys,
-      });
-      const ways: Schema[] = [requiring(required), requiring(["*"])];
-      if (keys.mode === "options" && (keys.parameter.optional || keys.parameter.default !== undefined)) {
-        ways.push({ maxProperties: fixed });
-      }
-      schema.anyOf = ways;
-    }
     return schema;
   }
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { GoJsonnetEngine } from "../../src/jsonnet/go-jsonnet.js";
+import { EDITOR_KEYWORDS } from "../../src/schema/editor-shapes.js";
 import { REPO_ROOT, runFormed, tempProject } from "./harness.js";
 
 const STEPS = `
@@ -215,7 +216,9 @@ describe("formed workflow schema", () => {
     expect(result.code).toBe(0);
     const schema = JSON.parse(project.read("schema.json"));
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
-    const ajv = new Ajv2020({ strict: true, strictTuples: false, allErrors: true });
+    const ajv = new Ajv2020({ strict: true, strictTuples: false, allErrors: true }).addVocabulary([
+      ...EDITOR_KEYWORDS,
+    ]);
     const validate = ajv.compile(schema);
     expect(validate(GOOD), ajv.errorsText(validate.errors)).toBe(true);
     const bad = structuredClone(GOOD) as { steps: { prepared: Record<string, unknown> } };
@@ -235,9 +238,9 @@ describe("formed workflow schema", () => {
         });
         const schemaRun = await runFormed(["workflow", "schema"], { cwd: dir });
         expect(schemaRun.code).toBe(0);
-        const validate = new Ajv2020({ strict: true, strictTuples: false, allErrors: true }).compile(
-          JSON.parse(schemaRun.stdout),
-        );
+        const validate = new Ajv2020({ strict: true, strictTuples: false, allErrors: true })
+          .addVocabulary([...EDITOR_KEYWORDS])
+          .compile(JSON.parse(schemaRun.stdout));
         expect((await runFormed(["workflow", "check", "config.jsonnet"], { cwd: dir })).code).toBe(0);
         const config = await new GoJsonnetEngine().evaluateFile(join(dir, "config.jsonnet"));
         expect(validate(config), JSON.stringify(validate.errors)).toBe(true);

@@ -1,14 +1,17 @@
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { validateStepArguments } from "../../src/construct/validate.js";
+import { EDITOR_KEYWORDS, whenType } from "../../src/schema/editor-shapes.js";
 import { projectJsonSchema } from "../../src/schema/json-schema.js";
-import { sampleTypes } from "../construct/support/types.js";
+import { sampleTypes, t } from "../construct/support/types.js";
 
 const schema = projectJsonSchema(sampleTypes) as Record<string, unknown> & {
   $defs: Record<string, Record<string, unknown>>;
 };
 // strictTuples is off: "*" is a tuple whose trailing elements (defaulted parameters) may be left out.
-const ajv = new Ajv2020({ strict: true, strictTuples: false, allErrors: true });
+const ajv = new Ajv2020({ strict: true, strictTuples: false, allErrors: true }).addVocabulary([
+  ...EDITOR_KEYWORDS,
+]);
 const validate = ajv.compile(schema);
 
 /** What `formed workflow check` would say about the steps' arguments. */
@@ -40,6 +43,7 @@ const accepted: Record<string, unknown>[] = [
   { steps: { loaded: { type: "load" }, prepared: { ...prepared, texts: { type: "ref", ref: "loaded" } } } },
   { steps: { prepared: { ...prepared, texts: ["a", { type: "ref", ref: "x.field" }] } } },
   { steps: { prepared: { ...prepared, processor: { name: { type: "ref", ref: "x" } } } } },
+  { steps: { prepared: { ...prepared, tokenizer: { type: "ref", ref: "x" } } } },
   { steps: { c: { type: "count", data: [1, 2.5] } } },
   { steps: { t: { type: "train", model: {} } } },
   {
@@ -82,26 +86,65 @@ describe("projectJsonSchema", () => {
     expect(ajv.validateSchema(schema)).toBe(true);
   });
 
-  it("has one alternative per registered step, with its type, descriptions and required keys", () => {
+  it("gives a step's type as one enum of every step, each step's keys in an if/then on it", () => {
+    const anyStep = schema.$defs.step!;
+    const type = (anyStep.properties as Record<string, Record<string, unknown>>).type!;
+    expect(type.enum).toEqual(["prepare", "count", "load", "train"]);
+    expect((type.markdownEnumDescriptions as string[])[0]).toMatch(
+      /^Prepares texts\.\n\n`\{ processor: Processor;/,
+    );
+    expect(anyStep.required).toEqual(["type"]);
+    expect(anyStep.allOf).toContainEqual(whenType("prepare", { $ref: "#/$defs/step.prepare" }));
+    expect(whenType("prepare", {}).if).toEqual({
+      properties: { type: { const: "prepare" } },
+      required: ["type"],
+    });
+    const steps = (schema.properties as Record<string, Record<string, unknown>>).steps!;
+    expect(steps.additionalProperties).toEqual({ $ref: "#/$defs/step" });
+
     const step = schema.$defs["step.prepare"]!;
     expect(step.description).toBe("Prepares texts.");
     expect(step.additionalProperties).toBe(false);
-    expect(step.required).toEqual(["type", "processor", "tokenizer", "texts"]);
+    expect(step.required).toEqual(["processor", "tokenizer", "texts"]);
     const properties = step.properties as Record<string, Record<string, unknown>>;
-    expect(properties.type).toEqual({ const: "prepare" });
+    expect(properties.type).toBe(true);
     expect(properties.processor?.description).toBe("How to process.");
-    const steps = (schema.properties as Record<string, Record<string, unknown>>).steps!;
-    expect((steps.additionalProperties as { oneOf: unknown[] }).oneOf).toHaveLength(4);
+    expect(properties.processor?.markdownDescription).toBe("How to process.\n\n`processor: Processor`");
   });
 
-  it("gives a Registrable base as oneOf over its registered subclasses by type const", () => {
+  it("gives a Registrable base's type as one enum of its registered names and ref, with a branch each", () => {
     const tokenizer = schema.$defs.Tokenizer!;
-    expect(tokenizer.description).toBe("Splits text.");
-    const alternatives = tokenizer.oneOf as Record<string, { type?: unknown }>[];
-    expect(
-      alternatives.map((alternative) => (alternative.properties as { type?: unknown } | undefined)?.type),
-    ).toEqual([{ const: "whitespace" }, { const: "character" }, { const: "late" }, undefined]);
-    expect(alternatives.at(-1)).toEqual({ $ref: "#/$defs/moduleReference" });
+    expect(tokenizer.title).toBe("Tokenizer");
+    expect(tokenizer.required).toEqual(["type"]);
+    const type = (tokenizer.properties as Record<string, Record<string, unknown>>).type!;
+    const [names, moduleReference] = type.anyOf as Record<string, unknown>[];
+    expect(names?.enum).toEqual(["whitespace", "character", "late", "ref"]);
+    expect(moduleReference).toEqual({ type: "string", pattern: expect.any(String) });
+    const branches = tokenizer.allOf as { if: unknown; then: unknown }[];
+    expect(branches.map((branch) => branch.if)).toEqual([
+      ...["whitespace", "character", "late", "ref"].map((name) => ({
+        properties: { type: { const: name } },
+        required: ["type"],
+      })),
+      { properties: { type: moduleReference }, required: ["type"] },
+    ]);
+    expect(branches.at(-1)?.then).toEqual({ $ref: "#/$defs/moduleReference" });
+  });
+
+  it("carries a record parameter's value type into additionalProperties", () => {
+    const types = {
+      steps: { sum: { name: "sum", parameter: { kind: "record", value: t.number }, returns: t.number } },
+      definitions: {},
+    } as const;
+    const check = new Ajv2020({ strict: true })
+      .addVocabulary([...EDITOR_KEYWORDS])
+      .compile(projectJsonSchema(types));
+    expect(check({ steps: { s: { type: "sum", a: 1, "3": 2 } } })).toBe(true);
+    expect(check({ steps: { s: { type: "sum", a: 1, "3": "x" } } })).toBe(false);
+    expect(check({ steps: { s: { type: "sum", a: { type: "ref", ref: "x" } } } })).toBe(true);
+    expect(validateStepArguments(types, "sum", { "3": "x" }, "steps.s")).toEqual([
+      { path: "steps.s.3", message: expect.stringContaining("expected number") },
+    ]);
   });
 
   it("accepts every config the validator accepts", () => {
@@ -126,9 +169,16 @@ describe("projectJsonSchema", () => {
     expect(validate({ steps: {} })).toBe(true);
   });
 
+  it("rejects a ref without its step name, as the graph does, in a Registrable position too", () => {
+    expect(validate({ steps: { prepared: { ...prepared, tokenizer: { type: "ref" } } } })).toBe(false);
+    expect(validate({ steps: { prepared: { ...prepared, texts: { type: "ref", ref: 1 } } } })).toBe(false);
+  });
+
   it("generates a schema for a project without steps", () => {
     const empty = projectJsonSchema({ steps: {}, definitions: {} });
-    const check = new Ajv2020({ strict: true, strictTuples: false }).compile(empty);
+    const check = new Ajv2020({ strict: true, strictTuples: false })
+      .addVocabulary([...EDITOR_KEYWORDS])
+      .compile(empty);
     expect(check({ steps: {} })).toBe(true);
     expect(check({ steps: { a: { type: "x" } } })).toBe(false);
   });
