@@ -7,7 +7,9 @@
 //   BENCH_REPS=5          repetitions of the fast workloads
 //   BENCH_BIG_REPS=2      repetitions of the big-artifact workload
 //   BENCH_BIG_BYTES=1G    size of the big artifact (e.g. 64M for a quick run)
-//   BENCH_ONLY=a,b        only these workloads: quickstart, tree, tree10k, big, config, analysis, install
+//   BENCH_ONLY=a,b        only these workloads: quickstart, tree, tree10k, big, config, analysis, install, list,
+//                         parallel, s3, distributed
+//   BENCH_S3_BYTES=256M   size of the result sent through the S3 remote cache (s3)
 //   BENCH_NO_PYTHON=1     skip Python Formed
 //   FORMED_PY_VERSION     the Python Formed version to install (default 0.0.13)
 //   FORMED_BENCH_VENV     where the virtual environment lives (default ~/.cache/formed-bench/venv)
@@ -15,6 +17,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import {
+  cpSync,
   createReadStream,
   createWriteStream,
   existsSync,
@@ -27,9 +30,12 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, homedir, tmpdir, totalmem } from "node:os";
+import { availableParallelism, cpus, homedir, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { distributedBench } from "./distributed.mjs";
 import { installBench } from "./install.mjs";
+import * as P from "./parallel.mjs";
+import { s3Bench } from "./s3.mjs";
 import * as W from "./workloads.mjs";
 
 const repo = new URL("..", import.meta.url).pathname;
@@ -40,6 +46,7 @@ const ANALYSIS_FILES = 500;
 const ANALYSIS_LINES = 200;
 const BIG_REPS = Number(process.env.BENCH_BIG_REPS ?? 2);
 const BIG_BYTES = parseSize(process.env.BENCH_BIG_BYTES ?? "1G");
+const S3_BYTES = parseSize(process.env.BENCH_S3_BYTES ?? "256M");
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",")) : undefined;
 const PY_VERSION = process.env.FORMED_PY_VERSION ?? "0.0.13";
 const VENV = process.env.FORMED_BENCH_VENV ?? join(homedir(), ".cache/formed-bench/venv");
@@ -148,6 +155,7 @@ function fmt(value, unit) {
     return value >= 10000 ? `${(value / 1000).toFixed(1)} s` : `${value.toFixed(value < 100 ? 1 : 0)} ms`;
   if (unit === "MB/s") return `${value.toFixed(0)} MB/s`;
   if (unit === "MB") return `${value.toFixed(0)} MB`;
+  if (unit === "x") return `${value.toFixed(2)}×`;
   return value.toFixed(2);
 }
 
@@ -390,6 +398,241 @@ function parsedFiles(memo, ws) {
   };
 }
 
+/**
+ * (7) The parallel executor (this project only). Every run is a new process, timed as the others
+ * are, and its execution record gives the executor's own time (`P.recordedTiming`: from the
+ * executor's start to its end, no process start, module loading, config or graph), which the
+ * speed-ups use. Runs compared with each other alternate within each repetition (the order
+ * changes every repetition), and a ratio is the median of the repetitions' ratios, so that load
+ * changing during the bench hits both sides alike. The 1-minute load average is noted at the
+ * start and end of each part.
+ */
+async function parallel(root, derived) {
+  const cores = availableParallelism();
+  const out = { cores, load: {} };
+  derived.parallel = out;
+  let runs = 0;
+  /** One cold or cached run with `--jobs`: the CLI's total and the record's timing. */
+  const run = async (ws, jobs) => {
+    const id = `bench-${runs++}`;
+    const cli = (
+      await tool.ts(ws, ["workflow", "run", "config.jsonnet", "--jobs", String(jobs), "--execution-id", id])
+    ).ms;
+    return { cli, ...P.recordedTiming(join(ws, LAYOUT.ts.executions, id)) };
+  };
+  const cold = (ws, jobs) => {
+    resetCache(ws);
+    return run(ws, jobs);
+  };
+  /** A new workspace's one-time costs (the type analysis of its steps, tsx's transforms), not measured. */
+  const warm = async (ws) => {
+    await tool.ts(ws, ["workflow", "run", "config.jsonnet", "--dry-run"]);
+    return ws;
+  };
+  const load = (part, when) => {
+    out.load[part] = { ...out.load[part], [when]: loadavg()[0] };
+    if (when === "end")
+      log(
+        `  load average (1 min): ${out.load[part].start.toFixed(2)} at the start, ${out.load[part].end.toFixed(2)} at the end`,
+      );
+  };
+  const median = (values) => stats(values).median;
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+
+  // Waiting steps: 16 async steps of 0.5 s, --jobs 8, cold. Ideal: 8 at once, 2 rounds, 1 s.
+  const SLEEPERS = 16;
+  const SLEEP_MS = 500;
+  const SLEEP_JOBS = 8;
+  log(`  ${SLEEPERS} async steps of ${SLEEP_MS} ms, --jobs ${SLEEP_JOBS}, cold`);
+  load("sleep", "start");
+  const sleepWs = await warm(P.sleepers(join(root, "parallel-sleep"), SLEEPERS, SLEEP_MS));
+  const sleep = [];
+  for (let i = 0; i < REPS; i++) sleep.push(await cold(sleepWs, SLEEP_JOBS));
+  load("sleep", "end");
+  const serial = SLEEPERS * SLEEP_MS;
+  const sleepLabel = `${SLEEPERS} async steps × ${SLEEP_MS} ms, --jobs ${SLEEP_JOBS}, cold`;
+  record(
+    "parallel.sleep.cli",
+    `${sleepLabel}: CLI total`,
+    "ms",
+    sleep.map((r) => r.cli),
+  );
+  record(
+    "parallel.sleep.execution",
+    `${sleepLabel}: execution (recorded)`,
+    "ms",
+    sleep.map((r) => r.execution),
+  );
+  const sleepUp = record(
+    "parallel.sleep.speedup",
+    `${sleepLabel}: speed-up, ${serial} ms / execution (ideal ${SLEEP_JOBS})`,
+    "x",
+    sleep.map((r) => serial / r.execution),
+  );
+  out.sleep = {
+    ofIdeal: sleepUp.ts.median / SLEEP_JOBS,
+    speedupCli: median(sleep.map((r) => serial / r.cli)),
+    firstStart: median(sleep.map((r) => r.firstStart)),
+    tail: median(sleep.map((r) => r.tail)),
+    stepMs: median(sleep.flatMap((r) => r.stepMs)),
+    startup: median(sleep.map((r) => r.cli - r.execution)),
+  };
+
+  // CPU-bound synchronous steps: --jobs <cores> (worker processes) against --jobs 1 (in process).
+  const SPINNERS = 8;
+  const SPIN_MS = 1000;
+  log(`  ${SPINNERS} CPU-bound steps of ${SPIN_MS} ms, --jobs ${cores} against --jobs 1, cold`);
+  load("cpu", "start");
+  const cpuWs = await warm(P.spinners(join(root, "parallel-cpu"), SPINNERS, SPIN_MS));
+  const cpu = { one: [], many: [] };
+  for (let i = 0; i < REPS; i++) {
+    const order = i % 2 === 0 ? ["one", "many"] : ["many", "one"];
+    for (const side of order) cpu[side].push(await cold(cpuWs, side === "one" ? 1 : cores));
+  }
+  load("cpu", "end");
+  const cpuLabel = `${SPINNERS} CPU-bound steps × ${SPIN_MS} ms, cold`;
+  record(
+    "parallel.cpu.one",
+    `${cpuLabel}, --jobs 1: execution (recorded)`,
+    "ms",
+    cpu.one.map((r) => r.execution),
+  );
+  record(
+    "parallel.cpu.many",
+    `${cpuLabel}, --jobs ${cores}: execution (recorded)`,
+    "ms",
+    cpu.many.map((r) => r.execution),
+  );
+  const cpuUp = record(
+    "parallel.cpu.speedup",
+    `${cpuLabel}: speed-up, --jobs 1 / --jobs ${cores} (recorded executions)`,
+    "x",
+    cpu.one.map((r, i) => r.execution / cpu.many[i].execution),
+  );
+  out.cpu = {
+    speedup: cpuUp.ts.median,
+    speedupCli: median(cpu.one.map((r, i) => r.cli / cpu.many[i].cli)),
+    firstStart: median(cpu.many.map((r) => r.firstStart)),
+    tail: median(cpu.many.map((r) => r.tail)),
+    stepMs: median(cpu.many.flatMap((r) => r.stepMs)),
+    stepMsOne: median(cpu.one.flatMap((r) => r.stepMs)),
+    // The first `cores` steps wait for their worker to start: how much longer they took than the others.
+    firstRoundExtra: median(
+      cpu.many.map((r) => mean(r.byStart.slice(0, cores)) - mean(r.byStart.slice(cores))),
+    ),
+  };
+
+  // A worker's start-up: one trivial synchronous step, cold, --jobs 2 (one worker) against
+  // --jobs 1; and dist/worker.js forked alone, from fork to its "ready".
+  log(
+    "  worker start-up: one trivial synchronous step, --jobs 2 against --jobs 1, cold; a worker forked alone",
+  );
+  load("worker", "start");
+  const oneWs = await warm(P.spinners(join(root, "parallel-one"), 1, 0));
+  const one = { one: [], two: [], fork: [] };
+  for (let i = 0; i < REPS; i++) {
+    const order = i % 2 === 0 ? ["one", "two"] : ["two", "one"];
+    for (const side of order) one[side].push(await cold(oneWs, side === "one" ? 1 : 2));
+    const ms = await P.workerStartup(dist, oneWs);
+    if (ms !== undefined) one.fork.push(ms);
+  }
+  load("worker", "end");
+  record(
+    "parallel.worker.extra",
+    "one trivial sync step, cold: execution with --jobs 2 − with --jobs 1 (recorded)",
+    "ms",
+    one.two.map((r, i) => r.execution - one.one[i].execution),
+  );
+  if (one.fork.length > 0)
+    record("parallel.worker.fork", "a worker process alone: fork to ready", "ms", one.fork);
+
+  // The 2,000-step tree of trivial (synchronous) steps: --jobs 4 against --jobs 1, cold and cached.
+  const TREE_JOBS = 4;
+  log(`  2,000-step tree, --jobs ${TREE_JOBS} against --jobs 1, cold and cached`);
+  load("tree", "start");
+  const treeWs = await warm(W.tree(join(root, "parallel-tree"), 2000).ts);
+  // The same tree with its steps kept in the main process (`step({ worker: false })`): the
+  // scheduler's cost alone, without worker processes. Cold runs only.
+  const inProcessWs = await warm(P.inProcess(W.tree(join(root, "parallel-tree-in-process"), 2000).ts));
+  const tree = { one: [], many: [], inProcess: [] };
+  const sides = ["one", "many", "inProcess"];
+  for (let i = 0; i < REPS; i++) {
+    for (const side of [...sides.slice(i % 3), ...sides.slice(0, i % 3)]) {
+      if (side === "inProcess") tree.inProcess.push(await cold(inProcessWs, TREE_JOBS));
+      else {
+        const jobs = side === "one" ? 1 : TREE_JOBS;
+        const c = await cold(treeWs, jobs);
+        tree[side].push({ cold: c, cached: await run(treeWs, jobs) });
+      }
+    }
+    log(`  parallel tree rep ${i + 1}/${REPS}`);
+  }
+  load("tree", "end");
+  out.tree = {};
+  for (const phase of ["cold", "cached"]) {
+    const label = `2,000-step tree: ${phase === "cold" ? "cold run" : "cached re-run"}`;
+    record(
+      `parallel.tree.${phase}.one`,
+      `${label}, --jobs 1`,
+      "ms",
+      tree.one.map((r) => r[phase].cli),
+    );
+    record(
+      `parallel.tree.${phase}.many`,
+      `${label}, --jobs ${TREE_JOBS}`,
+      "ms",
+      tree.many.map((r) => r[phase].cli),
+    );
+    const ratio = record(
+      `parallel.tree.${phase}.ratio`,
+      `${label}: --jobs ${TREE_JOBS} / --jobs 1 (CLI totals)`,
+      "x",
+      tree.many.map((r, i) => r[phase].cli / tree.one[i][phase].cli),
+    );
+    out.tree[phase] = {
+      ratio: ratio.ts.median,
+      ratioRecorded: median(tree.many.map((r, i) => r[phase].execution / tree.one[i][phase].execution)),
+    };
+  }
+  const inProcess = record(
+    "parallel.tree.cold.inProcessRatio",
+    `2,000-step tree: cold run, steps kept in the main process (worker: false), --jobs ${TREE_JOBS} / --jobs 1 (CLI totals)`,
+    "x",
+    tree.inProcess.map((r, i) => r.cli / tree.one[i].cold.cli),
+  );
+  out.tree.inProcess = {
+    ratio: inProcess.ts.median,
+    ratioRecorded: median(tree.inProcess.map((r, i) => r.execution / tree.one[i].cold.execution)),
+  };
+}
+
+/**
+ * `formed workflow list` where 1,000 executions are recorded: the quick start run once for
+ * real, its execution folder then copied 999 times under new ids (start times a minute apart),
+ * as a project used for months would have them. Timed from spawn to exit, as a user waits.
+ */
+async function listExecutions(dir) {
+  const ws = W.collatz(dir);
+  await tool.ts(ws.ts, ["workflow", "run", "config.jsonnet", "--execution-id", "run-0000"]);
+  const executions = join(ws.ts, ".formed", "executions");
+  const source = join(executions, "run-0000");
+  const summary = JSON.parse(readFileSync(join(source, "summary.json"), "utf8"));
+  for (let i = 1; i < 1000; i++) {
+    const id = `run-${String(i).padStart(4, "0")}`;
+    cpSync(source, join(executions, id), { recursive: true });
+    const startedAt = new Date(Date.parse(summary.startedAt) + i * 60_000).toISOString();
+    writeFileSync(join(executions, id, "summary.json"), JSON.stringify({ ...summary, startedAt }));
+  }
+  const samples = [];
+  for (let i = 0; i < REPS; i++) {
+    const run = await tool.ts(ws.ts, ["workflow", "list"]);
+    if (!run.stdout.includes("run-0999"))
+      throw new Error(`workflow list did not list every execution:\n${run.stdout.slice(0, 500)}`);
+    samples.push(run.ms);
+  }
+  record("list", "`formed workflow list`, 1,000 executions", "ms", samples);
+}
+
 async function main() {
   const machine = {
     nproc: cpus().length,
@@ -502,6 +745,53 @@ async function main() {
       log(`(5) first analysis of a generated ${ANALYSIS_FILES}-file project (this project only)`);
       await analysis(join(root, "analysis"), derived);
     }
+    if (wanted("parallel")) {
+      log("(7) the parallel executor (this project only)");
+      await parallel(root, derived);
+    }
+    if (wanted("list")) {
+      log("(8) formed workflow list on 1,000 recorded executions (this project only)");
+      await listExecutions(join(root, "list"));
+    }
+    if (wanted("s3")) {
+      log(
+        `(9) a ${(S3_BYTES / 1024 ** 2).toFixed(0)} MiB result through the S3 remote cache, moto on 127.0.0.1 (this project only)`,
+      );
+      mkdirSync(join(root, "s3"));
+      const s3 = await s3Bench({ root: join(root, "s3"), bytes: S3_BYTES, reps: Math.max(BIG_REPS, 5), log });
+      const mb = (times) => times.map((t) => s3.bytes / 1e6 / (t / 1000));
+      record("s3.cache", "S3 cache: put on one laptop + get on another", "MB/s", mb(s3.samples.cache));
+      record("s3.raw", "S3 SDK alone: upload + download of the same bytes", "MB/s", mb(s3.samples.raw));
+      derived.s3 = {
+        bytes: s3.bytes,
+        ratio: stats(s3.samples.raw.map((raw, i) => raw / s3.samples.cache[i])).median,
+        put: stats(s3.samples.put).median,
+        get: stats(s3.samples.get).median,
+        upload: stats(s3.samples.upload).median,
+        download: stats(s3.samples.download).median,
+      };
+    }
+    if (wanted("distributed")) {
+      log("(10) the distributed executor: Redis on 127.0.0.1, 4 `formed worker`s (this project only)");
+      mkdirSync(join(root, "distributed"));
+      const d = await distributedBench({ root: join(root, "distributed"), reps: Math.min(REPS, 3), log });
+      const waits = d.waits.map((w) => w.execution);
+      const perSecond = d.trivial.map((t) => d.trivialSteps / (t.execution / 1000));
+      record("distributed.wait", "distributed: 64 steps × 0.5 s on 4 workers (execution)", "ms", waits);
+      record(
+        "distributed.trivial",
+        `distributed: ${d.trivialSteps} trivial steps on 4 workers × 2`,
+        "steps/s",
+        perSecond,
+      );
+      derived.distributed = {
+        ideal: d.ideal,
+        ofIdeal: d.ideal / stats(waits).median,
+        waitCli: stats(d.waits.map((w) => w.cli)).median,
+        stepsPerSecond: stats(perSecond).median,
+        trivialSteps: d.trivialSteps,
+      };
+    }
     if (wanted("install")) {
       log("(6) install: the packed tarballs into an empty project, npm cache warm (this project only)");
       const { tarballs, rows: installs } = installBench({ reps: Math.min(REPS, 3), log });
@@ -538,8 +828,17 @@ function checkTargets(rows, derived) {
   add("2,000-step cached, this / Python", byId["tree2k.cached"]?.ratio, (v) => v <= 0.2, "≤ 0.2");
   add("artifact throughput, this / raw streams", derived.bigVsRaw, (v) => v >= 0.5, "≥ 0.5");
   add("artifact peak RSS (MB)", byId["big.rss"]?.ts.median, (v) => v < 300, "< 300");
+  add("`formed workflow list`, 1,000 executions (ms)", byId.list?.ts.median, (v) => v < 300, "< 300");
   add("10,000 / 2,000 cold", derived.scaleCold, (v) => v <= 5.5, "≤ 5.5");
   add("10,000 / 2,000 cached", derived.scaleCached, (v) => v <= 5.5, "≤ 5.5");
+  add("S3 cache / raw SDK transfer, same bytes", derived.s3?.ratio, (v) => v >= 0.8, "≥ 0.8");
+  add(
+    "distributed: 64 steps × 0.5 s on 4 workers, of ideal 8 s",
+    derived.distributed?.ofIdeal,
+    (v) => v >= 0.8,
+    "≥ 0.8",
+  );
+  add("distributed: trivial steps per second", derived.distributed?.stepsPerSecond, (v) => v >= 200, "≥ 200");
   const files = derived.analysisFiles;
   if (files !== undefined) {
     add(
@@ -555,6 +854,18 @@ function checkTargets(rows, derived) {
     (v) => v < 2000,
     "< 2000",
   );
+  const par = derived.parallel;
+  if (par?.sleep !== undefined) {
+    add("16 async steps × 0.5 s, --jobs 8: speed-up / ideal 8", par.sleep.ofIdeal, (v) => v >= 0.8, "≥ 0.8");
+    add(
+      `8 CPU-bound steps × 1 s: speed-up, --jobs ${par.cores} / --jobs 1 (${par.cores} cores)`,
+      par.cpu.speedup,
+      (v) => v >= 0.75 * par.cores,
+      `≥ ${(0.75 * par.cores).toFixed(2)}`,
+    );
+    add("2,000-step tree cold: --jobs 4 / --jobs 1", par.tree.cold.ratio, (v) => v <= 1.2, "≤ 1.2");
+    add("2,000-step tree cached: --jobs 4 / --jobs 1", par.tree.cached.ratio, (v) => v <= 1.2, "≤ 1.2");
+  }
   for (const id of ["install.native", "install.alone"]) {
     add(`${id}: npm install (s)`, byId[id] && byId[id].ts.median / 1000, (v) => v < 15, "< 15");
     add(
@@ -592,6 +903,25 @@ function renderMarkdown({ machine, rows, derived, targets }) {
       "",
     );
   }
+  if (derived.distributed !== undefined) {
+    const d = derived.distributed;
+    lines.push(
+      `Distributed executor (Redis and 4 \`formed worker\`s on this machine, one cache folder): 64 steps of 0.5 s ` +
+        `took ${(100 * d.ofIdeal).toFixed(0)}% of the ideal ${(d.ideal / 1000).toFixed(0)} s ` +
+        `(${(d.waitCli / 1000).toFixed(1)} s counting the whole CLI); ${d.trivialSteps} trivial steps went through at ` +
+        `${d.stepsPerSecond.toFixed(0)} steps/s.`,
+      "",
+    );
+  }
+  if (derived.s3 !== undefined) {
+    const s = (v) => `${(v / 1000).toFixed(2)} s`;
+    lines.push(
+      `S3 remote cache: a ${(derived.s3.bytes / 1024 ** 2).toFixed(0)} MiB result moves at ` +
+        `${(derived.s3.ratio * 100).toFixed(0)}% of the speed of the same bytes through the SDK alone ` +
+        `(medians: put ${s(derived.s3.put)}, get ${s(derived.s3.get)}; upload ${s(derived.s3.upload)}, download ${s(derived.s3.download)}).`,
+      "",
+    );
+  }
   if (derived.scaleCold !== undefined) {
     lines.push(
       `10,000 / 2,000 steps (this project): cold ${derived.scaleCold.toFixed(2)}, cached ${derived.scaleCached.toFixed(2)}.`,
@@ -626,6 +956,27 @@ function renderMarkdown({ machine, rows, derived, targets }) {
         `${a.total - 1} modules) and ${a.unreachable} of the ${a.unreachableTotal} unreachable ones, ` +
         `${a.entries} entries in all; ` +
         `first analysis − memoized: ${fmt(derived.analysisCost, "ms")} (medians).`,
+      "",
+    );
+  }
+  const par = derived.parallel;
+  if (par?.sleep !== undefined) {
+    const ms = (v) => `${v.toFixed(0)} ms`;
+    const load = (part) => `load ${par.load[part].start.toFixed(1)} → ${par.load[part].end.toFixed(1)}`;
+    lines.push(
+      `Parallel executor (${par.cores} cores; speed-ups from the executions' recorded start and end, ` +
+        "without Node's start, module loading, config and graph; medians): " +
+        `async steps (${load("sleep")}): ${(par.sleep.ofIdeal * 100).toFixed(0)}% of ideal, ` +
+        `${par.sleep.speedupCli.toFixed(2)}× counting the whole CLI (${ms(par.sleep.startup)} before and after the execution); ` +
+        `first step started ${ms(par.sleep.firstStart)} after the execution, execution ended ${ms(par.sleep.tail)} after the last step, ` +
+        `a step took ${ms(par.sleep.stepMs)}. CPU-bound steps (${load("cpu")}): ${par.cpu.speedup.toFixed(2)}× ` +
+        `(${par.cpu.speedupCli.toFixed(2)}× by CLI totals); with --jobs ${par.cores} the first step started ` +
+        `${ms(par.cpu.firstStart)} after the execution and it ended ${ms(par.cpu.tail)} after the last step; a step took ` +
+        `${ms(par.cpu.stepMs)} in a worker (the first ${par.cores}, waiting for their worker to start, ` +
+        `${ms(par.cpu.firstRoundExtra)} more than the others), ${ms(par.cpu.stepMsOne)} in process. Worker start-up: ${load("worker")}. ` +
+        `2,000-step tree (${load("tree")}): --jobs 4 / --jobs 1 by the recorded executions: cold ` +
+        `${par.tree.cold.ratioRecorded.toFixed(2)}, cached ${par.tree.cached.ratioRecorded.toFixed(2)}; ` +
+        `cold with the steps kept in the main process ${par.tree.inProcess.ratioRecorded.toFixed(2)}.`,
       "",
     );
   }

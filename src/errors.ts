@@ -16,6 +16,7 @@ export type FormedErrorCode =
   | "E_EXECUTION" // an execution id is invalid, taken, or unknown
   | "E_CANCELED" // the user canceled the run
   | "E_MLFLOW" // the MLflow tracking server failed or could not be reached
+  | "E_REDIS" // the distributed executor's Redis server failed or could not be reached
   | "E_NOT_FOUND" // a file or entry the user named does not exist
   | "E_USAGE"; // the command line is wrong (exit status 2)
 

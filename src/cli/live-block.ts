@@ -13,7 +13,8 @@ export const DEFAULT_MAX_LINES = 10;
 export const ERASE_LINE = "\x1b[1A\x1b[2K";
 
 interface Running {
-  readonly label: string;
+  /** A function is read at each drawing: where a step runs may be known only once it started there. */
+  readonly label: string | (() => string);
   readonly start: number;
   /** Whether the block on screen shows it. */
   shown: boolean;
@@ -48,7 +49,7 @@ export class LiveBlock {
   }
 
   /** A step started: `label` is what its line shows before the running time (its name, its host). */
-  start(key: string, label: string): void {
+  start(key: string, label: string | (() => string)): void {
     const now = this.#now();
     this.#running.set(key, { label, start: now, shown: false });
     this.#schedule(now + SHOW_AFTER_MS);
@@ -137,7 +138,12 @@ export class LiveBlock {
     const fits = showable.length <= max ? showable.length : max - 1;
     const lines = showable
       .slice(0, fits)
-      .map(([step, elapsed]) => this.#line(step.label, `${(elapsed / 1000).toFixed(1)}s`));
+      .map(([step, elapsed]) =>
+        this.#line(
+          typeof step.label === "string" ? step.label : step.label(),
+          `${(elapsed / 1000).toFixed(1)}s`,
+        ),
+      );
     if (fits < showable.length) {
       lines.push(`  ${paint(this.#terminal, YELLOW, "…")} and ${showable.length - fits} more running\n`);
     }

@@ -9,6 +9,7 @@ import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
 import { visualizeCommand } from "./commands/visualize.js";
+import { workerCommand } from "./commands/worker.js";
 import { addCacheCommands, addExecutionCommands } from "./records-commands.js";
 import { reportError } from "./report-error.js";
 import { processTerminal, type Terminal } from "./terminal.js";
@@ -62,6 +63,21 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
   const workflow = program.command("workflow").description("run, inspect and manage workflows");
   const settingsOption = () => new Option("--settings <file>", "settings file instead of ./formed.yml");
 
+  program
+    .command("worker")
+    .description("compute the steps a distributed executor sends to its queue, until stopped (Ctrl-C)")
+    .option(
+      "--concurrency <n>",
+      "steps at once, each in a worker process (default: the cores)",
+      positiveCount,
+    )
+    .option(
+      "--resources <name=amount,...>",
+      "what this machine has, e.g. gpu=1,llm=4: steps asking for them come here",
+    )
+    .option("--queue <name>", "the queue to serve instead of formed.yml's workflow.executor.queue")
+    .addOption(settingsOption())
+    .action(async (options) => setExit(await workerCommand(terminal, options)));
   const configOptions = (command: Command) =>
     command
       .option(

@@ -16,8 +16,9 @@ export interface ProgressReporterOptions {
 }
 
 /**
- * No step says where it runs yet: an executor that runs steps elsewhere can add a `host` or
- * `worker` string to the step's info or context, or the CLI can pass its own `placeOf`.
+ * A `host` or `worker` string on the step's info or context: the distributed executor sets the
+ * context's `host` when a worker takes the step (labels are read again while it runs). The CLI
+ * can pass its own `placeOf`.
  */
 export const defaultPlaceOf: StepPlace = (step) => {
   for (const holder of [step.info, step] as const) {
@@ -41,7 +42,7 @@ export class ProgressReporter implements WorkflowCallback {
   readonly #block: LiveBlock | undefined;
   readonly #started = new Map<string, number>();
   /** Plain output: the steps not announced yet, each with the timer that will announce it. */
-  readonly #unannounced = new Map<string, { line: string; timer: NodeJS.Timeout }>();
+  readonly #unannounced = new Map<string, { line: () => string; timer: NodeJS.Timeout }>();
   #counts = { ran: 0, cached: 0, failed: 0, canceled: 0 };
   #executionStart = 0;
 
@@ -73,9 +74,8 @@ export class ProgressReporter implements WorkflowCallback {
   onStepStart: WorkflowCallback["onStepStart"] = (step) => {
     const name = step.info.name;
     this.#started.set(name, performance.now());
-    const label = this.#label(step);
     if (this.#block !== undefined) {
-      this.#block.start(name, label);
+      this.#block.start(name, () => this.#label(step));
       return;
     }
     // Plain output says a step started only once it is taking a while (or logs), so a cached
@@ -83,7 +83,7 @@ export class ProgressReporter implements WorkflowCallback {
     this.#drop(name);
     const timer = setTimeout(() => this.#announce(name), PLAIN_START_DELAY_MS);
     timer.unref();
-    this.#unannounced.set(name, { line: `  … ${label} running\n`, timer });
+    this.#unannounced.set(name, { line: () => `  … ${this.#label(step)} running\n`, timer });
   };
 
   onStepEnd: WorkflowCallback["onStepEnd"] = (step) => {
@@ -155,7 +155,7 @@ export class ProgressReporter implements WorkflowCallback {
     const entry = this.#unannounced.get(name);
     if (entry === undefined) return;
     this.#drop(name);
-    this.#terminal.err(entry.line);
+    this.#terminal.err(entry.line());
   }
 
   #drop(name: string): void {

@@ -1,5 +1,8 @@
 import { type ConfigIssue, ConfigurationError, describeValue } from "../errors.js";
 import { DefaultExecutor } from "./default-executor.js";
+import { DistributedExecutor } from "./distributed/distributed-executor.js";
+import type { DistributedTarget } from "./distributed/distributed-runner.js";
+import { QUEUE_NAME } from "./distributed/job-protocol.js";
 import type { WorkflowExecutor } from "./executor.js";
 import { ParallelExecutor } from "./parallel-executor.js";
 import type { ResourceRequest } from "./resource-gate.js";
@@ -21,7 +24,12 @@ interface ExecutorOptions {
   resources?: ResourceRequest;
   keepGoing?: boolean;
   workers?: boolean;
+  redis?: string;
+  queue?: string;
 }
+
+/** The queue of a distributed executor whose formed.yml names none. */
+export const DEFAULT_QUEUE = "formed";
 
 /** Each executor type's options (snake_case, as formed.yml writes them). */
 const OPTIONS: Record<string, readonly string[]> = {
@@ -29,11 +37,13 @@ const OPTIONS: Record<string, readonly string[]> = {
   // The seed's name for the default.
   sequential: ["keep_going", "resources"],
   parallel: ["jobs", "keep_going", "resources", "workers"],
+  distributed: ["redis", "queue", "jobs", "keep_going", "resources"],
 };
 
 /**
  * Builds the executor `workflow.executor` of formed.yml names, or says every problem with it.
- * `--jobs 1` is the sequential executor; `--jobs N` is the parallel one, with formed.yml's other options.
+ * `--jobs 1` is the sequential executor; `--jobs N` is the parallel one, with formed.yml's other options
+ * (a distributed executor stays distributed: `--jobs` is how many steps it has in flight).
  */
 export function createExecutor(
   spec: { type: string; [option: string]: unknown },
@@ -49,18 +59,32 @@ export function createExecutor(
     });
   }
   const options = readOptions(spec, known ?? [], issues);
+  if (spec.type === "distributed" && options.redis === undefined && spec.redis === undefined) {
+    issues.push({
+      path: "workflow.executor.redis",
+      message: "the distributed executor needs the URL of its Redis server, e.g. redis://127.0.0.1:6379",
+    });
+  }
   if (issues.length > 0) {
     throw new ConfigurationError(issues, {
       code: "E_SETTINGS",
       ...(context.settingsFile === undefined ? {} : { file: context.settingsFile }),
     });
   }
-  const jobs = overrides.jobs ?? (spec.type === "parallel" ? options.jobs : 1);
+  const jobs = overrides.jobs ?? (spec.type === "parallel" || spec.type === "distributed" ? options.jobs : 1);
   const keepGoing = overrides.keepGoing ?? options.keepGoing;
   const common = {
     ...(keepGoing === undefined ? {} : { keepGoing }),
     ...(options.resources === undefined ? {} : { resources: options.resources }),
   };
+  if (spec.type === "distributed") {
+    return new DistributedExecutor({
+      ...common,
+      redis: options.redis!,
+      queue: options.queue ?? DEFAULT_QUEUE,
+      ...(jobs === undefined ? {} : { jobs }),
+    });
+  }
   // `--jobs 1` is the sequential executor; formed.yml's `{ type: parallel, jobs: 1 }` keeps its
   // worker process (one step at a time, out of the main process: Ctrl-C stops a CPU-bound step).
   if (jobs === 1 && (overrides.jobs === 1 || spec.type !== "parallel")) return new DefaultExecutor(common);
@@ -70,6 +94,41 @@ export function createExecutor(
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     project: context,
   });
+}
+
+/**
+ * The Redis server and queue of formed.yml's distributed executor (what `formed worker` serves),
+ * or every problem with them; `queue` over formed.yml's.
+ */
+export function distributedTarget(
+  spec: { type: string; [option: string]: unknown },
+  context: ExecutorContext,
+  queue?: string,
+): DistributedTarget {
+  const issues: ConfigIssue[] = [];
+  if (spec.type !== "distributed") {
+    issues.push({
+      path: "workflow.executor.type",
+      message: `a worker serves the distributed executor's queue; this project's executor is "${spec.type}" (set type: distributed, redis: URL, queue: NAME)`,
+    });
+  }
+  const options = readOptions(spec, OPTIONS.distributed ?? [], issues);
+  if (options.redis === undefined && spec.redis === undefined) {
+    issues.push({ path: "workflow.executor.redis", message: "the URL of the Redis server is missing" });
+  }
+  if (queue !== undefined && !QUEUE_NAME.test(queue)) {
+    issues.push({
+      path: "--queue",
+      message: `expected a queue name (letters, digits, _ and -), got "${queue}"`,
+    });
+  }
+  if (issues.length > 0) {
+    throw new ConfigurationError(issues, {
+      code: "E_SETTINGS",
+      ...(context.settingsFile === undefined ? {} : { file: context.settingsFile }),
+    });
+  }
+  return { redis: options.redis!, queue: queue ?? options.queue ?? DEFAULT_QUEUE };
 }
 
 function readOptions(
@@ -100,6 +159,12 @@ function readOptions(
       else options.keepGoing = value;
     } else if (key === "resources") {
       options.resources = readResources(value, issues);
+    } else if (key === "redis") {
+      if (typeof value === "string" && /^rediss?:\/\/[^/]/.test(value)) options.redis = value;
+      else problem(key, "a Redis URL (redis://host:port or rediss://...)");
+    } else if (key === "queue") {
+      if (typeof value === "string" && QUEUE_NAME.test(value)) options.queue = value;
+      else problem(key, "a queue name (letters, digits, _ and -)");
     }
   }
   return options;

@@ -1,19 +1,15 @@
-import { isAbsolute } from "node:path";
-import { fileURLToPath } from "node:url";
 import { closestName } from "../common/closest-name.js";
 import { stepNameIssues } from "../config/step-names.js";
 import { configDepthIssues, type WorkflowConfig } from "../config/workflow-config.js";
 import { type ConfigIssue, ConfigurationError } from "../errors.js";
-import type { CodeGraph, CodeRoot, StepCode } from "../fingerprint/code-graph/code-graph.js";
-import { type CodeInfo, codeVersion } from "../fingerprint/code-version.js";
+import type { CodeGraph } from "../fingerprint/code-graph/code-graph.js";
 import type { CodeVersionMemo } from "../fingerprint/code-version-memo.js";
-import { canonicalJson } from "../fingerprint/fingerprint.js";
 import type { FormatRegistry } from "../format/registry.js";
 import type { RegisteredStep, StepRegistry } from "../step/registry.js";
 import type { ProjectTypes } from "../types/type-description.js";
-import { configBuiltRoots } from "./config-built-code.js";
 import { FORBIDDEN_FIELDS, forEachRef, formatPath, parseRef, type StepRef } from "./ref.js";
 import type { StepNode } from "./step-node.js";
+import { StepVersions } from "./step-version.js";
 import { ignoredArgumentsOf, validateFieldRefs, validateGraphArguments } from "./validate-arguments.js";
 
 export interface BuildGraphOptions {
@@ -92,27 +88,17 @@ export class WorkflowGraph {
     if (issues.length > 0) throw new ConfigurationError(issues, fileOption);
 
     const nodes = new Map<string, StepNode>();
-    const codeVersions = new Map<RegisteredStep, CodeInfo>();
-    // Steps of one type with the same config-built classes reach the same code: walked once.
-    const stepCodes = new Map<string, StepCode>();
+    const versions = new StepVersions({
+      ...(options.codeVersions === undefined ? {} : { codeVersions: options.codeVersions }),
+      ...(options.codeGraph === undefined ? {} : { codeGraph: options.codeGraph }),
+      ...(options.types === undefined ? {} : { types: options.types }),
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    });
     for (const name of order) {
       const stepConfig = config.steps[name]!;
       const registered = registeredByStep.get(name)!;
       const refs = refsByStep.get(name)!;
       const { step } = registered;
-      let code = codeVersions.get(registered);
-      if (code === undefined) {
-        code = codeVersion(
-          {
-            ...(registered.module === undefined ? {} : { file: registered.module.file }),
-            ...(registered.exportName === undefined ? {} : { exportName: registered.exportName }),
-            ...(step.definedAt === undefined ? {} : { definedAt: step.definedAt }),
-            fnText: step.fn.toString(),
-          },
-          options.codeVersions,
-        );
-        codeVersions.set(registered, code);
-      }
       let format: ReturnType<FormatRegistry["resolve"]>;
       try {
         format = options.formats.resolve(step.options.format ?? "auto");
@@ -124,20 +110,7 @@ export class WorkflowGraph {
       }
       const deterministic = step.options.deterministic ?? true;
       const cacheable = step.options.cacheable;
-      let stepCode: StepCode | undefined;
-      if (step.options.version === undefined && options.codeGraph !== undefined) {
-        const roots = [
-          stepRoot(registered, code),
-          ...configBuiltRoots(options.types, registered.name, stepConfig, options.cwd ?? process.cwd()),
-        ];
-        const rootsKey = canonicalJson(roots);
-        stepCode = stepCodes.get(rootsKey);
-        if (stepCode === undefined) {
-          stepCode = options.codeGraph.stepCode(roots);
-          stepCodes.set(rootsKey, stepCode);
-        }
-      }
-      const version = step.options.version ?? stepCode?.version ?? code.version;
+      const { version, code, stepCode } = versions.of(registered, stepConfig);
       const ignored = new Set([
         ...code.ignoredArguments,
         ...ignoredArgumentsOf(options.types, registered.name),
@@ -348,26 +321,6 @@ function findCycle(
   };
   return visit(start);
 }
-
-/** Where the step's own code starts: its export, or the function found where `step()` was called. */
-function stepRoot(registered: RegisteredStep, code: CodeInfo): CodeRoot {
-  const file = registered.module?.file;
-  if (code.located === "export" && file !== undefined && registered.exportName !== undefined) {
-    return { kind: "export", specifier: file, from: file, exportName: registered.exportName };
-  }
-  const site = code.located === "call-site" ? registered.step.definedAt?.file : undefined;
-  const siteFile = site?.startsWith("file:") ? fileURLToPath(site) : site;
-  return {
-    kind: "function",
-    name: `step ${registered.name}`,
-    ...(siteFile === undefined || !isAbsolute(siteFile) ? {} : { file: siteFile }),
-    hash: code.version,
-    // Found by its text alone, its free names cannot be resolved: its own hash is all there is.
-    references: (code.located === "call-site" ? code.references : undefined) ?? NO_REFERENCES,
-  };
-}
-
-const NO_REFERENCES = { names: [], members: {}, bare: [], dynamicImports: [], computedImports: [] };
 
 /** A binary min-heap of numbers: the ready steps by config position. */
 class MinHeap<T extends number> {

@@ -32,6 +32,8 @@ export interface StepContext {
   /** The step's own directory, kept across runs of the same fingerprint; created on first use. */
   readonly workdir: string;
   readonly execution: ExecutionContext;
+  /** Where the step runs when not in this process (a `formed worker`'s host), set by the executor that sent it there. */
+  host?: string;
 }
 
 export type ExecutionStatus = "pending" | "running" | "completed" | "failure" | "canceled";

@@ -289,7 +289,7 @@ describe("createExecutor", () => {
     const unknown = issuesOf({ type: "turbo", jobs: 2 });
     expect(unknown[0]).toEqual({
       path: "workflow.executor.type",
-      message: 'unknown executor "turbo"; expected one of default, sequential, parallel',
+      message: 'unknown executor "turbo"; expected one of default, sequential, parallel, distributed',
     });
     expect(unknown[1]).toEqual({
       path: "workflow.executor.jobs",
