@@ -5,10 +5,11 @@ import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import { ClassRegistry } from "../format/class-registry.js";
 import type { FormatContext } from "../format/format.js";
-import type { MlflowClient } from "../mlflow/client.js";
-import type { MlflowExperimentHandle } from "../mlflow/experiment.js";
+import { type MlflowClient, NOTE_TAG } from "../mlflow/client.js";
+import { MlflowExperimentHandle } from "../mlflow/experiment.js";
+import { type ComputedBy, cacheRunNote } from "../mlflow/notes.js";
 import { KIND, TAG, tagEquals } from "../mlflow/tags.js";
-import type { MlflowRun } from "../mlflow/types.js";
+import { keyValues, type MlflowRun } from "../mlflow/types.js";
 import { type CacheKey, CacheMissError, type WorkflowCache } from "./cache.js";
 import { type FingerprintLock, type LockOptions, lockFingerprint } from "./lock.js";
 import {
@@ -27,24 +28,45 @@ import {
 import { removeDeadTempDirectories, TEMP_DIRECTORY, tempName } from "./temp-dirs.js";
 
 export interface MlflowCacheOptions {
+  /** The executions' experiment: where earlier versions kept entries (still read). */
   experiment: MlflowExperimentHandle;
+  /** Where new entries go; default: the executions' experiment's name + `-cache`. */
+  cacheExperimentName?: string;
   /** Local copies of entries (written before upload, downloaded on first read). */
   directory: string;
   classes?: ClassRegistry;
   lock?: LockOptions;
 }
 
-const DATA = "data";
+/** The artifact folder of a cache run that holds what the format wrote. */
+export const DATA = "data";
+
+/** The step run a new entry is computed for, as the organizer attaches it. */
+export interface MlflowStepSource extends ComputedBy {
+  readonly experimentId: string;
+  readonly stepName: string;
+  readonly stepType: string;
+  readonly executionId: string;
+}
+
+/** The cache experiment of the executions' experiment `name`. */
+export function cacheExperimentName(name: string): string {
+  return `${name}-cache`;
+}
 
 /**
  * Step results kept on an MLflow tracking server, so that another machine using the same
  * server and experiment finds them.
  *
- * Each entry is one MLflow run of its own ("cache run", tag `formed.kind=cache`), nested under
- * the step run that computed it when there is one. Its artifacts are `data/...` (what the
- * format wrote) and `manifest.json` (sizes and sha256 of every data file), uploaded last; only
- * then is the tag `formed.cache.status=ready` set. Lookups search for that tag, so an upload
- * cut short never reads as a hit, and downloads are checked against the manifest.
+ * Each entry is one MLflow run of its own ("cache run", tag `formed.kind=cache`) in an
+ * experiment of their own (`<experiment>-cache`), so the executions' experiment shows
+ * executions and their steps only. A cache run names the step run that computed it (tag
+ * `formed.step.run_id`, and its description). Its artifacts are `data/...` (what the format
+ * wrote) and `manifest.json` (sizes and sha256 of every data file), uploaded last; only then is
+ * the tag `formed.cache.status=ready` set. Lookups search for that tag, so an upload cut short
+ * never reads as a hit, and downloads are checked against the manifest. Lookups search the
+ * executions' experiment too (one search over both): entries of earlier versions are there,
+ * nested under the step runs that computed them.
  *
  * A run of its own, not the step run itself: `formed workflow remove` deletes an execution's
  * runs, while cached results must outlive the execution that made them (as in the filesystem
@@ -62,32 +84,43 @@ export class MlflowCache implements WorkflowCache {
   /** Worker processes open the same server and local folder (see `attachment`). */
   readonly shared = true;
   readonly directory: string;
-  readonly #experiment: MlflowExperimentHandle;
+  /** Where new entries go (created on first use). */
+  readonly experiment: MlflowExperimentHandle;
+  /** The executions' experiment, where older entries are. */
+  readonly #executions: MlflowExperimentHandle;
   readonly #client: MlflowClient;
   readonly #context: FormatContext;
   readonly #lockOptions: LockOptions;
-  /** Step runs new entries nest under, by fingerprint (set by the organizer while a step runs). */
+  /** The step runs new entries are computed for, by fingerprint (set by the organizer while a step runs). */
   readonly #parents = new Map<string, string>();
   /** Cache runs known to be ready, by fingerprint and format, so a step's has/get/publish search once. */
   readonly #ready = new Map<string, MlflowRun>();
   #cleaned: Promise<unknown> | undefined;
 
   constructor(options: MlflowCacheOptions) {
-    this.#experiment = options.experiment;
+    this.#executions = options.experiment;
     this.#client = options.experiment.client;
+    this.experiment = new MlflowExperimentHandle(
+      this.#client,
+      options.cacheExperimentName ?? cacheExperimentName(options.experiment.name),
+    );
     this.directory = options.directory;
     this.#context = { classes: options.classes ?? new ClassRegistry() };
     this.#lockOptions = options.lock ?? {};
   }
 
-  /** The step run a new entry of `fingerprint` nests under, if one was attached. */
+  /** The step run a new entry of `fingerprint` is computed for, if one was attached (encoded, for a worker process). */
   attachment(fingerprint: string): string | undefined {
     return this.#parents.get(fingerprint);
   }
 
-  /** Nests the entry `fingerprint` gets (if it gets one) under this step run. */
-  attach(fingerprint: string, stepRunId: string): void {
-    this.#parents.set(fingerprint, stepRunId);
+  /** Names the step run (`attachStep`'s, encoded) the entry `fingerprint` gets, if it gets one, is computed for. */
+  attach(fingerprint: string, attachment: string): void {
+    this.#parents.set(fingerprint, attachment);
+  }
+
+  attachStep(fingerprint: string, source: MlflowStepSource): void {
+    this.attach(fingerprint, JSON.stringify(source));
   }
 
   detach(fingerprint: string): void {
@@ -159,10 +192,23 @@ export class MlflowCache implements WorkflowCache {
     return this.#upload(key, entry, manifest);
   }
 
+  /** The ready cache runs (of `fingerprint`, or all), newest first, in both experiments. */
+  async readyRuns(fingerprint?: string): Promise<MlflowRun[]> {
+    return this.#client.searchRuns({
+      experimentIds: await this.#experimentIds(),
+      filter: [
+        tagEquals(TAG.kind, KIND.cache),
+        tagEquals(TAG.cacheStatus, "ready"),
+        ...(fingerprint === undefined ? [] : [tagEquals(TAG.fingerprint, fingerprint)]),
+      ].join(" AND "),
+      orderBy: ["attributes.start_time DESC"],
+    });
+  }
+
   async delete(fingerprint: string): Promise<void> {
     await rm(this.#entry(fingerprint), { recursive: true, force: true });
     const runs = await this.#client.searchRuns({
-      experimentIds: [await this.#experiment.id()],
+      experimentIds: await this.#experimentIds(),
       filter: `${tagEquals(TAG.kind, KIND.cache)} AND ${tagEquals(TAG.fingerprint, fingerprint)}`,
     });
     for (const run of runs) {
@@ -177,6 +223,24 @@ export class MlflowCache implements WorkflowCache {
 
   lock(fingerprint: string): Promise<FingerprintLock> {
     return lockFingerprint(this.directory, checkFingerprint(fingerprint, "mlflow"), this.#lockOptions);
+  }
+
+  /** The cache experiment and the executions' experiment: a search over both finds old entries too. */
+  async #experimentIds(): Promise<string[]> {
+    return Promise.all([this.experiment.id(), this.#executions.id()]);
+  }
+
+  /** The step run an entry is computed for; an attachment of an older formed is a bare run id. */
+  #computedBy(fingerprint: string): ComputedBy | undefined {
+    const attachment = this.#parents.get(fingerprint);
+    if (attachment === undefined) return undefined;
+    try {
+      const source = JSON.parse(attachment) as Partial<ComputedBy>;
+      if (typeof source.runId === "string") return source as ComputedBy;
+    } catch {
+      // a bare run id
+    }
+    return { runId: attachment };
   }
 
   #entry(fingerprint: string): string {
@@ -202,7 +266,7 @@ export class MlflowCache implements WorkflowCache {
     const known = this.#ready.get(memo);
     if (known !== undefined) return known;
     const [run] = await this.#client.searchRuns({
-      experimentIds: [await this.#experiment.id()],
+      experimentIds: await this.#experimentIds(),
       filter: [
         tagEquals(TAG.kind, KIND.cache),
         tagEquals(TAG.fingerprint, key.fingerprint),
@@ -218,18 +282,19 @@ export class MlflowCache implements WorkflowCache {
 
   /** Uploads data files, then the manifest, then marks the run ready: the order readers rely on. */
   async #upload(key: CacheKey, entry: string, manifest: Manifest): Promise<MlflowRun> {
-    const parent = this.#parents.get(key.fingerprint);
+    const computedBy = this.#computedBy(key.fingerprint);
     const run = await this.#client.createRun({
-      experimentId: await this.#experiment.id(),
-      runName: `cache ${key.fingerprint.slice(0, 12)}`,
+      experimentId: await this.experiment.id(),
+      runName: `${computedBy?.stepType ?? "cache"} ${key.fingerprint.slice(0, 12)}`,
       tags: {
         [TAG.kind]: KIND.cache,
         [TAG.fingerprint]: key.fingerprint,
         [TAG.format]: key.format.identifier,
         [TAG.cacheStatus]: "writing",
         [TAG.formedVersion]: formedVersion(),
+        ...(computedBy === undefined ? {} : { [TAG.stepRunId]: computedBy.runId }),
+        ...(computedBy?.stepType === undefined ? {} : { [TAG.stepType]: computedBy.stepType }),
       },
-      ...(parent === undefined ? {} : { parentRunId: parent }),
     });
     const runId = run.info.run_id;
     try {
@@ -239,7 +304,14 @@ export class MlflowCache implements WorkflowCache {
         }),
       );
       await this.#client.uploadArtifact(run, MANIFEST_FILE, { file: join(entry, MANIFEST_FILE) });
-      await this.#client.setTag(runId, TAG.cacheStatus, "ready");
+      const note = cacheRunNote(
+        runId,
+        { fingerprint: key.fingerprint, format: key.format.identifier, dataPath: DATA },
+        computedBy,
+      );
+      await this.#client.logBatch(runId, {
+        tags: keyValues({ [NOTE_TAG]: note, [TAG.cacheStatus]: "ready" }),
+      });
     } catch (error) {
       // Best effort: the run stays "writing" (never read) if the server is gone.
       await this.#client.updateRun(runId, { status: "FAILED", endTime: Date.now() }).catch(() => undefined);

@@ -10,26 +10,45 @@ import type { MlflowKeyValue, MlflowMetric } from "./types.js";
  */
 export function configParams(config: Record<string, unknown>): MlflowKeyValue[] {
   const params = new Map<string, string>();
-  const add = (key: string, value: string) => {
-    const safe = sanitizeKey(key);
-    // Two keys that sanitize alike: the first keeps the name, MLflow refuses a param logged twice.
-    if (!params.has(safe)) params.set(safe, truncate(value, MAX_PARAM_VALUE_LENGTH));
-  };
+  addConfigParams(params, config, "");
+  return [...params].map(([key, value]) => ({ key, value }));
+}
+
+/**
+ * Every step's config as params of the execution run, each key prefixed by its step name
+ * (`model.hidden_size`, `model.type`), so MLflow's compare view sets executions side by side.
+ */
+export function executionParams(steps: Readonly<Record<string, Record<string, unknown>>>): MlflowKeyValue[] {
+  const params = new Map<string, string>();
+  for (const [name, config] of Object.entries(steps)) {
+    const type = config.type;
+    if (typeof type === "string") add(params, `${name}.type`, type);
+    addConfigParams(params, config, name);
+  }
+  return [...params].map(([key, value]) => ({ key, value }));
+}
+
+function add(params: Map<string, string>, key: string, value: string): void {
+  const safe = sanitizeKey(key);
+  // Two keys that sanitize alike: the first keeps the name, MLflow refuses a param logged twice.
+  if (!params.has(safe)) params.set(safe, truncate(value, MAX_PARAM_VALUE_LENGTH));
+}
+
+function addConfigParams(params: Map<string, string>, config: Record<string, unknown>, prefix: string): void {
   const visit = (value: unknown, key: string): void => {
     if (isRefObject(value) && typeof value.ref === "string") {
-      add(key, `ref:${value.ref}`);
+      add(params, key, `ref:${value.ref}`);
     } else if (isPlainObject(value) && Object.keys(value).length === 0) {
-      add(key, "{}");
+      add(params, key, "{}");
     } else if (isPlainObject(value)) {
       for (const [child, item] of Object.entries(value)) visit(item, key === "" ? child : `${key}.${child}`);
     } else {
-      add(key, typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)));
+      add(params, key, typeof value === "string" ? value : (JSON.stringify(value) ?? String(value)));
     }
   };
   for (const [key, value] of Object.entries(config)) {
-    if (key !== "type") visit(value, key);
+    if (key !== "type") visit(value, prefix === "" ? key : `${prefix}.${key}`);
   }
-  return [...params].map(([key, value]) => ({ key, value }));
 }
 
 /**

@@ -17,7 +17,7 @@ import { removeDeadTempDirectories } from "../cache/temp-dirs.js";
 import type { MlflowClient } from "../mlflow/client.js";
 import type { MlflowExperimentHandle } from "../mlflow/experiment.js";
 import { MlflowError } from "../mlflow/mlflow-error.js";
-import { KIND, TAG, tagEquals } from "../mlflow/tags.js";
+import { TAG } from "../mlflow/tags.js";
 import { type MlflowRun, runTags } from "../mlflow/types.js";
 
 export class MlflowInventory implements CacheInventory {
@@ -30,7 +30,7 @@ export class MlflowInventory implements CacheInventory {
     readonly client: MlflowClient,
     readonly experiment: MlflowExperimentHandle,
   ) {
-    this.location = `experiment "${experiment.name}" on ${client.trackingUri} (local copies in ${cache.directory})`;
+    this.location = `experiment "${cache.experiment.name}" (and older entries in "${experiment.name}") on ${client.trackingUri} (local copies in ${cache.directory})`;
     this.#live = new LiveUsesReader(cache.directory);
   }
 
@@ -81,16 +81,8 @@ export class MlflowInventory implements CacheInventory {
     );
   }
 
-  async #readyRuns(fingerprint?: string): Promise<MlflowRun[]> {
-    return this.client.searchRuns({
-      experimentIds: [await this.experiment.id()],
-      filter: [
-        tagEquals(TAG.kind, KIND.cache),
-        tagEquals(TAG.cacheStatus, "ready"),
-        ...(fingerprint === undefined ? [] : [tagEquals(TAG.fingerprint, fingerprint)]),
-      ].join(" AND "),
-      orderBy: ["attributes.start_time DESC"],
-    });
+  #readyRuns(fingerprint?: string): Promise<MlflowRun[]> {
+    return this.cache.readyRuns(fingerprint);
   }
 
   async #describe(run: MlflowRun): Promise<CacheEntryInfo | undefined> {

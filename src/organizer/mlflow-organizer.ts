@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
-import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { LiveUses } from "../cache/live-uses.js";
 import { MlflowCache } from "../cache/mlflow-cache.js";
@@ -8,24 +7,26 @@ import { formedVersion } from "../common/package-info.js";
 import { FormedError } from "../errors.js";
 import type { ExecutionKeys } from "../fingerprint/step-key.js";
 import type { ClassRegistry } from "../format/class-registry.js";
+import type { WorkflowGraph } from "../graph/graph.js";
 import type { StepNode } from "../graph/step-node.js";
 import { fileSink, type LogSink } from "../logging/logger.js";
 import { MlflowClient, NOTE_TAG } from "../mlflow/client.js";
 import { MlflowExperimentHandle } from "../mlflow/experiment.js";
-import { configParams, resultMetrics } from "../mlflow/flatten.js";
-import { MAX_TAG_VALUE_LENGTH, truncate } from "../mlflow/limits.js";
+import { executionParams } from "../mlflow/flatten.js";
 import { MlflowError } from "../mlflow/mlflow-error.js";
-import { executionNote, stepNote } from "../mlflow/notes.js";
-import { KIND, TAG, tagEquals } from "../mlflow/tags.js";
+import { executionNote } from "../mlflow/notes.js";
+import { sourceTags } from "../mlflow/source-tags.js";
+import { KIND, SKIPPED, TAG, tagEquals } from "../mlflow/tags.js";
 import type { RetryOptions } from "../mlflow/transport.js";
-import { keyValues, type MlflowRun, type MlflowRunStatus, runTags } from "../mlflow/types.js";
-import type { ExecutionState, ExecutionStatus, StepState, StepStatus } from "../step/context.js";
+import { keyValues, type MlflowRun, runTags } from "../mlflow/types.js";
+import type { ExecutionState, StepState } from "../step/context.js";
 import type { ArchivedExecution, ArchivedGraph } from "./archive.js";
 import { validateExecutionId } from "./execution-id.js";
 import { countSteps, type ExecutionSummary, isUnfinished, withInterruption } from "./execution-summary.js";
 import { keysInFolder, readKeysFile, writeKeysFile } from "./keys-file.js";
 import type { ExecutionMetadata } from "./metadata.js";
 import { MlflowInventory } from "./mlflow-inventory.js";
+import { MlflowStepRuns, RUN_STATUS } from "./mlflow-step-runs.js";
 import {
   OWNER_TAG,
   ownerOf,
@@ -35,6 +36,7 @@ import {
   stateTags,
   summariesOfRuns,
 } from "./mlflow-summary.js";
+import type { OrganizerRunOptions, OrganizerRunResult } from "./organizer.js";
 import { type ExecutionRecord, RecordingOrganizer } from "./recording-organizer.js";
 import { encodeStepName } from "./step-folder-name.js";
 
@@ -47,29 +49,22 @@ export interface MlflowOrganizerOptions {
   directory?: string;
   cwd?: string;
   classes?: ClassRegistry;
+  /** Where cached results go; default: the experiment's name + `-cache`. */
+  cacheExperimentName?: string;
   /** Retries of transient server errors (default 5, with backoff from 250 ms). */
   retry?: RetryOptions;
 }
 
 const GRAPH_ARTIFACT = "graph.json";
 const METADATA_ARTIFACT = "metadata.json";
-const STEP_ARTIFACT = "step.json";
 const LOG_ARTIFACT = "out.log";
-
-const RUN_STATUS: Partial<Record<StepStatus | ExecutionStatus, MlflowRunStatus>> = {
-  completed: "FINISHED",
-  cached: "FINISHED",
-  failure: "FAILED",
-  canceled: "KILLED",
-};
 
 /**
  * Records executions on an MLflow tracking server: one run per execution (named by its id), a
- * nested run per step (tag `mlflow.parentRunId`) with the step's config as params, its
- * fingerprint, type, version, status and cache state as tags, `step.json` and its log as
- * artifacts, and a markdown note; the execution run holds the graph, the metadata and the log.
- * Steps declared with `metrics: true` also log their result as metrics. Results go to an
- * MlflowCache on the same server.
+ * nested run per step (see `MlflowStepRuns`); the execution run holds every step's config as
+ * params (`model.lr`, for MLflow's compare view), the graph, the metadata and the log, and a
+ * description of its steps with their status. Results go to an MlflowCache on the same server,
+ * in an experiment of their own.
  *
  * Logs are written to local files first (under `<directory>/executions/<id>/`) and uploaded
  * when the step or execution ends, so a server that dies mid-run loses no line.
@@ -80,6 +75,8 @@ export class MlflowOrganizer extends RecordingOrganizer {
   readonly client: MlflowClient;
   readonly experiment: MlflowExperimentHandle;
   readonly directory: string;
+  /** The targets of the run being started, read by `createRecord` (steps outside them are not skipped, just not run). */
+  #targets: readonly string[] | undefined;
 
   constructor(options: MlflowOrganizerOptions = {}) {
     super();
@@ -105,113 +102,85 @@ export class MlflowOrganizer extends RecordingOrganizer {
     this.cache = new MlflowCache({
       experiment: this.experiment,
       directory: join(this.directory, "cache"),
+      ...(options.cacheExperimentName === undefined
+        ? {}
+        : { cacheExperimentName: options.cacheExperimentName }),
       ...(options.classes === undefined ? {} : { classes: options.classes }),
     });
   }
 
+  override run(graph: WorkflowGraph, options: OrganizerRunOptions): Promise<OrganizerRunResult> {
+    // `super.run` calls `createRecord` before its first await: nothing else runs in between.
+    this.#targets = options.targets;
+    return super.run(graph, options);
+  }
+
   protected async createRecord(id: string): Promise<ExecutionRecord> {
+    const targets = this.#targets;
+    this.#targets = undefined;
     const client = this.client;
     const experimentId = await this.experiment.id();
     if ((await this.#executionRuns(id)).length > 0) throw this.#taken(id);
-    const run = await client.createRun({
-      experimentId,
-      runName: id,
-      tags: {
-        [TAG.kind]: KIND.execution,
-        [TAG.executionId]: id,
-        [TAG.status]: "pending",
-        [TAG.formedVersion]: formedVersion(),
-        [OWNER_TAG]: ownerTagValue(),
-        "mlflow.user": currentUser(),
-        "mlflow.source.type": "LOCAL",
-      },
-    });
-    // MLflow has no unique run names: after creating, the oldest run with this id wins, a later one backs off.
-    const rivals = await this.#executionRuns(id);
-    if (rivals[0] !== undefined && rivals[0].info.run_id !== run.info.run_id) {
-      await client.deleteRun(run.info.run_id);
-      throw this.#taken(id);
-    }
 
     const local = join(this.directory, "executions", id);
     await rm(local, { recursive: true, force: true });
     await mkdir(join(local, "steps"), { recursive: true });
     const executionLogFile = join(local, LOG_ARTIFACT);
-    const stepLogFile = (node: StepNode) => join(local, "steps", encodeStepName(node.name), LOG_ARTIFACT);
+    const stepLogFile = (name: string) => join(local, "steps", encodeStepName(name), LOG_ARTIFACT);
     const executionLog = fileSink(executionLogFile);
     // Entries this run uses, for `formed cache gc` on this machine (see live-uses.ts).
     const uses = LiveUses.open(this.cache.directory);
     const stepStates = new Map<string, StepState>();
-
-    const stepRuns = new Map<string, MlflowRun>();
-    const links = { experimentId, stepRuns: new Map<string, string>() };
     let graph: ArchivedGraph = { order: [], steps: {} };
-    const updateExecutionNote = () =>
-      client.setTag(run.info.run_id, NOTE_TAG, executionNote(id, graph, links));
+    let metadata: ExecutionMetadata | undefined;
 
-    const startStep = async (node: StepNode, state: StepState): Promise<MlflowRun> => {
-      const stepRun = await client.createRun({
-        experimentId,
-        runName: node.name,
-        parentRunId: run.info.run_id,
-        tags: {
-          [TAG.kind]: KIND.step,
-          [TAG.executionId]: id,
-          [TAG.stepName]: truncate(node.name, MAX_TAG_VALUE_LENGTH),
-          [TAG.stepType]: node.type,
-          [TAG.fingerprint]: state.fingerprint,
-          [TAG.version]: node.version,
-          [TAG.format]: node.format.identifier,
-          ...stateTags(state),
-          [NOTE_TAG]: stepNote(node.name, id, run.info.run_id, graph, links, state.fingerprint),
-          "mlflow.user": currentUser(),
-        },
-      });
-      stepRuns.set(node.name, stepRun);
-      links.stepRuns.set(node.name, stepRun.info.run_id);
-      this.cache.attach(state.fingerprint, stepRun.info.run_id);
-      await client.logBatch(stepRun.info.run_id, { params: configParams(node.config) });
-      await client.uploadArtifact(stepRun, STEP_ARTIFACT, {
-        text: `${JSON.stringify(
-          {
-            name: node.name,
-            type: node.type,
-            fingerprint: state.fingerprint,
-            version: node.version,
-            format: node.format.identifier,
-            config: node.config,
-            dependencies: node.dependencies,
-          },
-          null,
-          2,
-        )}\n`,
-      });
-      await updateExecutionNote();
-      return stepRun;
+    // MLflow cannot move a run's start time: the run is made when the execution starts, so the
+    // UI's duration is the execution's. Graph and metadata, written before, are uploaded then.
+    let started: Promise<{ run: MlflowRun; steps: MlflowStepRuns }> | undefined;
+    const execution = (state?: ExecutionState) => {
+      started ??= (async () => {
+        const startState = state ?? { status: "running", startedAt: new Date().toISOString() };
+        const run = await this.#createExecutionRun(id, experimentId, startState, graph, metadata);
+        const steps = new MlflowStepRuns({
+          client,
+          cache: this.cache,
+          experimentId,
+          executionId: id,
+          executionRun: run,
+          graph,
+          sourceTags: sourceTags(metadata),
+          executionLog,
+          stepLogFile,
+        });
+        return { run, steps };
+      })();
+      return started;
+    };
+    const updateExecutionNote = async () => {
+      const { run, steps } = await execution();
+      await client.setTag(run.info.run_id, NOTE_TAG, executionNote(id, graph, steps.links));
     };
 
     return {
       writeGraph: async (archived) => {
         graph = archived;
-        await client.uploadArtifact(run, GRAPH_ARTIFACT, { text: `${JSON.stringify(archived, null, 2)}\n` });
-        await updateExecutionNote();
       },
-      writeMetadata: async (metadata) => {
-        await client.uploadArtifact(run, METADATA_ARTIFACT, {
-          text: `${JSON.stringify(metadata, null, 2)}\n`,
-        });
-        const tags: Record<string, string> = {};
-        if (metadata.git !== null) tags["mlflow.source.git.commit"] = metadata.git.commit;
-        if (metadata.config !== undefined)
-          tags["mlflow.source.name"] = truncate(metadata.config, MAX_TAG_VALUE_LENGTH);
-        await client.logBatch(run.info.run_id, { tags: keyValues(tags) });
+      writeMetadata: async (written) => {
+        metadata = written;
       },
       writeState: async (state) => {
+        const first = started === undefined;
+        const { run, steps } = await execution(state);
         const tags = stateTags(state);
-        if (!isUnfinished(state.status))
+        const ended = !isUnfinished(state.status);
+        if (ended) {
+          await steps.skipUnreached(selection(graph, targets), state);
           tags[STEP_COUNTS_TAG] = JSON.stringify(countSteps(stepStates.values()));
-        await client.logBatch(run.info.run_id, { tags: keyValues(tags) });
-        if (!isUnfinished(state.status)) uses.close();
+          tags[NOTE_TAG] = executionNote(id, graph, steps.links, state);
+        }
+        // The first state went with the new run.
+        if (!first || ended) await client.logBatch(run.info.run_id, { tags: keyValues(tags) });
+        if (ended) uses.close();
         const status = RUN_STATUS[state.status];
         if (status === undefined) return;
         if (existsSync(executionLogFile)) {
@@ -224,60 +193,57 @@ export class MlflowOrganizer extends RecordingOrganizer {
       stepKeyed: (_node, fingerprint) => uses.add(fingerprint),
       writeStepState: async (node, state) => {
         stepStates.set(node.name, { ...state });
-        const started = stepRuns.get(node.name);
-        const stepRun = started ?? (await startStep(node, state));
-        const runId = stepRun.info.run_id;
-        const tags = stateTags(state);
-        const status = RUN_STATUS[state.status];
-        if (status !== undefined) {
-          tags[TAG.cache] =
-            state.status === "cached"
-              ? "cached"
-              : !node.shouldBeCached
-                ? "not cached"
-                : state.status === "completed"
-                  ? "ran"
-                  : "none";
-        }
-        // A new run got these tags when it was created.
-        if (started !== undefined || status !== undefined)
-          await client.logBatch(runId, { tags: keyValues(tags) });
-        if (status === undefined) return;
-        this.cache.detach(state.fingerprint);
-        const logFile = stepLogFile(node);
-        if (existsSync(logFile)) await client.uploadArtifact(stepRun, LOG_ARTIFACT, { file: logFile });
-        await client.updateRun(runId, { status, endTime: endTime(state) });
+        const { steps } = await execution();
+        if (await steps.update(node, state)) await updateExecutionNote();
       },
       recordResult: async (node, fingerprint, load) => {
-        const stepRun = stepRuns.get(node.name);
-        if (stepRun === undefined) return;
-        if (node.shouldBeCached) {
-          const cacheRun = await this.cache.publish({ fingerprint, format: node.format });
-          if (cacheRun !== undefined)
-            await client.setTag(stepRun.info.run_id, TAG.cacheRunId, cacheRun.info.run_id);
-        }
-        if (node.registered.step.options.metrics !== true) return;
-        // Non-cacheable steps too: the value comes from the run itself, not from the cache.
-        const { metrics, skipped } = resultMetrics(await load(), node.name);
-        await client.logBatch(stepRun.info.run_id, { metrics });
-        // On the execution run too, prefixed by step, so executions compare side by side in the UI.
-        const prefixed = metrics.map((metric) => ({
-          ...metric,
-          key: metric.key === node.name ? metric.key : `${node.name}.${metric.key}`,
-        }));
-        await client.logBatch(run.info.run_id, { metrics: prefixed });
-        if (skipped.length > 0) {
-          executionLog({
-            level: "warn",
-            time: new Date(),
-            step: node.name,
-            message: `step ${node.name}: not numbers, so not logged as metrics: ${skipped.join(", ")}`,
-          });
-        }
+        const { steps } = await execution();
+        await steps.recordResult(node, fingerprint, load);
       },
       executionLog,
-      stepLog: (node: StepNode): LogSink => fileSink(stepLogFile(node), { createFolder: true }),
+      stepLog: (node: StepNode): LogSink => fileSink(stepLogFile(node.name), { createFolder: true }),
     };
+  }
+
+  /** The execution's run, started at `state.startedAt`; a rival run of the same id made first wins. */
+  async #createExecutionRun(
+    id: string,
+    experimentId: string,
+    state: ExecutionState,
+    graph: ArchivedGraph,
+    metadata: ExecutionMetadata | undefined,
+  ): Promise<MlflowRun> {
+    const client = this.client;
+    const startedAt = state.startedAt === undefined ? Number.NaN : Date.parse(state.startedAt);
+    const run = await client.createRun({
+      experimentId,
+      runName: id,
+      startTime: Number.isFinite(startedAt) ? startedAt : Date.now(),
+      tags: {
+        ...sourceTags(metadata),
+        [TAG.kind]: KIND.execution,
+        [TAG.executionId]: id,
+        [TAG.formedVersion]: formedVersion(),
+        [OWNER_TAG]: ownerTagValue(),
+        ...stateTags(state),
+        [NOTE_TAG]: executionNote(id, graph, { experimentId, stepRuns: new Map(), statuses: new Map() }),
+      },
+    });
+    // MLflow has no unique run names: after creating, the oldest run with this id wins, a later one backs off.
+    const rivals = await this.#executionRuns(id);
+    if (rivals[0] !== undefined && rivals[0].info.run_id !== run.info.run_id) {
+      await client.deleteRun(run.info.run_id);
+      throw this.#taken(id);
+    }
+    const configs = Object.fromEntries(graph.order.map((name) => [name, graph.steps[name]?.config ?? {}]));
+    await Promise.all([
+      client.uploadArtifact(run, GRAPH_ARTIFACT, { text: `${JSON.stringify(graph, null, 2)}\n` }),
+      metadata === undefined
+        ? undefined
+        : client.uploadArtifact(run, METADATA_ARTIFACT, { text: `${JSON.stringify(metadata, null, 2)}\n` }),
+      client.logBatch(run.info.run_id, { params: executionParams(configs) }),
+    ]);
+    return run;
   }
 
   async get(id: string): Promise<ArchivedExecution | undefined> {
@@ -310,7 +276,8 @@ export class MlflowOrganizer extends RecordingOrganizer {
     for (const stepRun of stepRuns) {
       const tags = runTags(stepRun);
       const name = tags[TAG.stepName];
-      if (name === undefined || graph.steps[name] === undefined) continue;
+      // A skipped step's run shows that it never ran; the record has no state for it, as other organizers'.
+      if (name === undefined || graph.steps[name] === undefined || tags[TAG.status] === SKIPPED) continue;
       steps[name] = { ...stateFromTags(tags), fingerprint: tags[TAG.fingerprint] ?? "" } as StepState;
     }
     return { id, graph, metadata, ...withInterruption(state, steps, ownerOf(runTagValues)) };
@@ -407,10 +374,15 @@ function endTime(state: ExecutionState | StepState): number {
   return Number.isFinite(finished) ? finished : Date.now();
 }
 
-function currentUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
+/** The steps an execution runs: all of them, or its targets and what they read. */
+function selection(graph: ArchivedGraph, targets: readonly string[] | undefined): string[] {
+  if (targets === undefined) return [...graph.order];
+  const selected = new Set<string>();
+  const pending = [...targets];
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (selected.has(name)) continue;
+    selected.add(name);
+    pending.push(...(graph.steps[name]?.dependencies ?? []));
   }
+  return graph.order.filter((name) => selected.has(name));
 }

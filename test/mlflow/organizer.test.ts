@@ -153,12 +153,15 @@ describe("MlflowOrganizer on a real MLflow server", () => {
     const history = (score.data.metrics ?? []).filter((metric) => metric.key === "loss");
     expect(history).toHaveLength(1); // runs/get gives the latest value; the series is in metric history
 
-    // The cache entry: its own run, nested under the step run that computed it, ready, with a manifest.
+    // The cache entry: its own run, in the cache experiment, naming the step run that computed it, ready, with a manifest.
     const cacheRun = (await client.getRun(runTags(steps.get("model")!)[TAG.cacheRunId]!))!;
     const cacheTags = runTags(cacheRun);
     expect(cacheTags[TAG.kind]).toBe("cache");
     expect(cacheTags[TAG.cacheStatus]).toBe("ready");
-    expect(cacheTags["mlflow.parentRunId"]).toBe(steps.get("model")!.info.run_id);
+    expect(cacheTags[TAG.stepRunId]).toBe(steps.get("model")!.info.run_id);
+    expect(cacheRun.info.experiment_id).toBe(
+      (await client.getExperimentByName("record-cache"))!.experiment_id,
+    );
     expect((await client.listArtifacts(cacheRun)).map((file) => file.path).sort()).toEqual([
       "data",
       "manifest.json",
@@ -240,7 +243,7 @@ describe("MlflowOrganizer on a real MLflow server", () => {
     await writer.cache.put(key, { answer: 42 });
     const ready = (
       await client.searchRuns({
-        experimentIds: [experimentId],
+        experimentIds: [await writer.cache.experiment.id()],
         filter: `${tagEquals(TAG.fingerprint, key.fingerprint)} AND ${tagEquals(TAG.cacheStatus, "ready")}`,
       })
     )[0]!;

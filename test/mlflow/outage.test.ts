@@ -95,7 +95,7 @@ describe("an MLflow server that dies mid-run", () => {
       expect(calls).toEqual(["third"]);
       expect(resumed.execution.steps.b?.status).toBe("cached");
       const ready = await organizer.client.searchRuns({
-        experimentIds: [await organizer.experiment.id()],
+        experimentIds: [await organizer.cache.experiment.id()],
         filter: `${tagEquals(TAG.kind, KIND.cache)} AND ${tagEquals(TAG.cacheStatus, "ready")}`,
       });
       const fingerprintOf = (name: string) => resumed.execution.steps[name]!.fingerprint;

@@ -1,8 +1,7 @@
 /**
  * The parallel executor with the mlflow organizer, end to end against a real tracking server:
  * steps that ran at once in worker processes are recorded as MLflow users expect (one finished
- * step run each, with its times and log; each cached result nested under the step run that made
- * it), and a second run reuses every result.
+ * step run each, with its times and log; each cached result naming the step run that made it), and a second run reuses every result.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MlflowClient } from "../../src/mlflow/client.js";
@@ -34,7 +33,7 @@ export const collect = step(({ parts }: { parts: { name: string }[] }) => parts.
 `;
 
 describe("the parallel executor with the mlflow organizer", () => {
-  it("records steps run at once in worker processes, nests their cached results, and reuses them", async () => {
+  it("records steps run at once in worker processes, names them on their cached results, and reuses them", async () => {
     const experiment = "parallel-workers";
     const burns = Object.fromEntries(["a", "b", "c"].map((name) => [name, { type: "burn", name, ms: 800 }]));
     const p = tempProject({
@@ -65,12 +64,12 @@ describe("the parallel executor with the mlflow organizer", () => {
       expect(Number(run.info.end_time)).toBeGreaterThanOrEqual(Number(run.info.start_time));
     }
     const cacheRuns = await client.searchRuns({
-      experimentIds: [experimentId],
+      experimentIds: [(await client.getExperimentByName(`${experiment}-cache`))!.experiment_id],
       filter: tagEquals(TAG.kind, KIND.cache),
     });
     expect(cacheRuns).toHaveLength(4);
-    const parents = new Set(cacheRuns.map((run) => runTags(run)["mlflow.parentRunId"]));
-    expect(parents).toEqual(new Set(stepRuns.map((run) => run.info.run_id)));
+    const computedBy = new Set(cacheRuns.map((run) => runTags(run)[TAG.stepRunId]));
+    expect(computedBy).toEqual(new Set(stepRuns.map((run) => run.info.run_id)));
 
     const second = await p.formed(["workflow", "run", "config.json", "--execution-id", "second"], {
       timeoutMs: 180_000,

@@ -139,7 +139,7 @@ describe("executions and the cache with the mlflow organizer", () => {
     );
     expect(gc.bytes).toBeGreaterThan(0);
     const client = new MlflowClient({ trackingUri: server.uri });
-    const experiment = await client.getExperimentByName("records");
+    const experiment = await client.getExperimentByName("records-cache");
     const ready = await client.searchRuns({
       experimentIds: [experiment!.experiment_id],
       filter: `${tagEquals(TAG.kind, KIND.cache)} AND ${tagEquals(TAG.cacheStatus, "ready")}`,
