@@ -8,6 +8,7 @@ import { initCommand } from "./commands/init.js";
 import { removeCommand } from "./commands/remove.js";
 import { runCommand } from "./commands/run.js";
 import { schemaCommand } from "./commands/schema.js";
+import { uiCommand } from "./commands/ui.js";
 import { visualizeCommand } from "./commands/visualize.js";
 import { workerCommand } from "./commands/worker.js";
 import { addCacheCommands, addExecutionCommands } from "./records-commands.js";
@@ -25,6 +26,14 @@ function positiveCount(value: string): number {
     throw new InvalidArgumentError(`expected a whole number of at least 1, got "${value}"`);
   }
   return count;
+}
+
+function portNumber(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) {
+    throw new InvalidArgumentError(`expected a port from 0 (any free one) to 65535, got "${value}"`);
+  }
+  return port;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -177,6 +186,14 @@ function buildProgram(terminal: Terminal, setExit: (code: number) => void): Comm
     .option("--output <file>", "write it to a file instead of stdout")
     .addOption(settingsOption())
     .action(async (options) => setExit(await schemaCommand(terminal, options)));
+
+  program
+    .command("ui")
+    .description("serve a read-only web view of the executions: list, DAG, steps, logs, results, diffs")
+    .option("--port <n>", "port to listen on (default 4141; 0: any free one)", portNumber)
+    .option("--host <address>", "address to bind (default 127.0.0.1: this machine only)")
+    .addOption(settingsOption())
+    .action(async (options) => setExit(await uiCommand(terminal, options)));
 
   const recordCommands = { terminal, setExit, settingsOption, configOptions };
   addExecutionCommands(workflow, recordCommands);
