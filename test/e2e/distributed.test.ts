@@ -247,7 +247,8 @@ describe("the distributed executor", () => {
       const s = setup(
         {
           quick: { type: "leaf", name: "quick", n: 1, ms: 1 },
-          long: { type: "leaf", name: "long", n: 2, ms: 8_000 },
+          // It reads quick, so it starts only once quick's outcome reached the scheduler.
+          long: { type: "leaf", name: "long", n: ref("quick"), ms: 8_000 },
           sum: { type: "total", name: "sum", xs: [ref("quick"), ref("long")] },
         },
         own,
